@@ -1,0 +1,1 @@
+from keras_gen.models.gan.gan import GAN

@@ -1,0 +1,318 @@
+"""GAN: an unconditional generator/discriminator pair trained with `fit()`."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_gen import losses as losses_module
+from keras_gen.models.generative_model import GenerativeModel
+from keras_gen.trainers import Phase
+
+GRADIENT_PENALTIES = ("wgan_gp", "r1")
+_DEFAULT_PENALTY_WEIGHTS = {"wgan_gp": 10.0, "r1": 10.0}
+
+
+def latent_dim_of(generator):
+    """The size of a generator's (first) latent input, or None if unknown."""
+    shape = generator.inputs[0].shape if getattr(generator, "inputs", None) else None
+    if shape is None or len(shape) != 2:
+        return None
+    return shape[-1]
+
+
+@keras.saving.register_keras_serializable(package="keras_gen")
+class GAN(GenerativeModel):
+    """Generative adversarial network with a choice of objective and penalty.
+
+    Each training step runs the discriminator phase `discriminator_steps`
+    times (fresh latent noise each time, same real batch), then the generator
+    phase `generator_steps` times. Images are expected as floats in [-1, 1]
+    (the range of a tanh generator); see `keras_gen.datasets.scale_images`.
+
+    Args:
+        generator: a `keras.Model` mapping `(batch, latent_dim)` to samples.
+        discriminator: a `keras.Model` mapping samples to logits `(batch, 1)`.
+        latent_dim: size of the latent vector; inferred from the generator's
+            input when None, and checked against it when given.
+        loss: adversarial objective, a name from `keras_gen.losses.names()`
+            (`"minimax"`, `"non_saturating"`, `"least_squares"`,
+            `"wasserstein"`, `"hinge"`) or a `keras_gen.losses.AdversarialLoss`.
+        gradient_penalty: None, `"wgan_gp"` (Gulrajani et al. 2017) or `"r1"`
+            (Mescheder et al. 2018).
+        penalty_weight: λ for WGAN-GP (paper: 10) or γ for R1 (paper: 10).
+        penalty_interval: apply the penalty every this many discriminator
+            updates, scaled by the interval (lazy regularization, Karras et
+            al. 2020 use 16 for R1). The penalty is computed every step and
+            masked, so this changes the objective, not the cost.
+        discriminator_steps: discriminator updates per step (WGAN: 5).
+        generator_steps: generator updates per step.
+        weight_clip: clip discriminator weights to [-c, c] after each update
+            (original WGAN, Arjovsky et al. 2017: c = 0.01).
+        seed: seed for the latent noise.
+
+    Default optimizers are Adam(2e-4, beta_1=0.5) for both networks (Radford
+    et al. 2016). Recommended instead: WGAN-GP Adam(1e-4, beta_1=0,
+    beta_2=0.9) with 5 critic steps; WGAN with clipping RMSprop(5e-5);
+    SAGAN/hinge Adam(1e-4 G, 4e-4 D, beta_1=0, beta_2=0.9).
+
+    Example:
+
+    >>> generator = keras_gen.networks.mlp_generator(latent_dim=2)
+    >>> discriminator = keras_gen.networks.mlp_discriminator()
+    >>> gan = keras_gen.models.GAN(generator, discriminator, loss="hinge")
+    >>> gan.compile()
+    >>> gan.fit(samples, batch_size=256, epochs=10)
+    >>> images = gan.generate(16, seed=0)
+
+    References:
+        Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014.
+        Radford et al., "Unsupervised Representation Learning with Deep
+        Convolutional GANs", ICLR 2016.
+    """
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        latent_dim=None,
+        loss="non_saturating",
+        gradient_penalty=None,
+        penalty_weight=None,
+        penalty_interval=1,
+        discriminator_steps=1,
+        generator_steps=1,
+        weight_clip=None,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, **kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        inferred = latent_dim_of(generator)
+        if latent_dim is None:
+            if inferred is None:
+                raise ValueError(
+                    "Could not infer `latent_dim` from the generator's input; pass "
+                    "`latent_dim=` explicitly."
+                )
+            latent_dim = inferred
+        elif inferred is not None and int(latent_dim) != int(inferred):
+            raise ValueError(
+                f"latent_dim={latent_dim} does not match the generator's input size "
+                f"{inferred}. Pass latent_dim={inferred} (or leave it out)."
+            )
+        self.latent_dim = int(latent_dim)
+        self.adversarial_loss = losses_module.get(loss)
+        self.loss_name = loss if isinstance(loss, str) else self.adversarial_loss.name
+        if gradient_penalty is not None and gradient_penalty not in GRADIENT_PENALTIES:
+            raise ValueError(
+                f"Unknown gradient_penalty {gradient_penalty!r}. Use one of "
+                f"{list(GRADIENT_PENALTIES)} or None."
+            )
+        self.gradient_penalty = gradient_penalty
+        if penalty_weight is None:
+            penalty_weight = _DEFAULT_PENALTY_WEIGHTS.get(gradient_penalty, 0.0)
+        self.penalty_weight = float(penalty_weight)
+        self.penalty_interval = _positive_int(penalty_interval, "penalty_interval")
+        self.discriminator_steps = _positive_int(discriminator_steps, "discriminator_steps")
+        self.generator_steps = _positive_int(generator_steps, "generator_steps")
+        if weight_clip is not None and weight_clip <= 0:
+            raise ValueError(f"weight_clip must be positive or None; received {weight_clip}.")
+        self.weight_clip = weight_clip
+        self._finish_init()
+
+    # ------------------------------------------------------------ training
+    def phases(self):
+        constraint = None
+        if self.weight_clip is not None:
+            clip = float(self.weight_clip)
+            constraint = lambda value: ops.clip(value, -clip, clip)  # noqa: E731
+        discriminator_logs = ("d_loss",)
+        if self.gradient_penalty is not None:
+            discriminator_logs += (self.gradient_penalty,)
+        return [
+            Phase(
+                "discriminator",
+                optimizer="discriminator",
+                variables=self.discriminator.trainable_variables,
+                repeats=self.discriminator_steps,
+                log_names=discriminator_logs,
+                constraint=constraint,
+            ),
+            Phase(
+                "generator",
+                optimizer="generator",
+                variables=self.generator.trainable_variables,
+                repeats=self.generator_steps,
+                log_names=("g_loss",),
+            ),
+        ]
+
+    def default_optimizers(self):
+        return {
+            "generator": keras.optimizers.Adam(2e-4, beta_1=0.5),
+            "discriminator": keras.optimizers.Adam(2e-4, beta_1=0.5),
+        }
+
+    def compile(self, generator_optimizer=None, discriminator_optimizer=None, **kwargs):
+        """Configures training.
+
+        Args:
+            generator_optimizer: optimizer for the generator (default
+                Adam(2e-4, beta_1=0.5), Radford et al. 2016).
+            discriminator_optimizer: optimizer for the discriminator (same
+                default).
+            **kwargs: `run_eagerly`, `jit_compile`, `steps_per_execution`.
+        """
+        self._compile_optimizers(
+            {"generator": generator_optimizer, "discriminator": discriminator_optimizer},
+            **kwargs,
+        )
+
+    def sample_latents(self, batch_size):
+        """Latent vectors drawn from N(0, I) with the model's seed generator."""
+        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+
+    def real_samples(self, data):
+        """Extracts the batch of real samples from what `fit()` passes."""
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if isinstance(x, dict):
+            x = x.get("image", x.get("images"))
+        self.validate_batch_spec(tuple(x.shape), x.dtype)
+        return x
+
+    def compute_phase_loss(self, phase, data, training=True):
+        real = self.real_samples(data)
+        latents = self.sample_latents(ops.shape(real)[0])
+        if phase == "discriminator":
+            fake = ops.stop_gradient(self.generator(latents, training=training))
+            real_logits = self.discriminator(real, training=training)
+            fake_logits = self.discriminator(fake, training=training)
+            d_loss = self.adversarial_loss.discriminator(real_logits, fake_logits)
+            logs = {"d_loss": d_loss}
+            total = d_loss
+            if self.gradient_penalty is not None:
+                penalty = self._penalty(real, fake, training)
+                logs[self.gradient_penalty] = penalty
+                total = total + self._penalty_scale() * penalty
+            return total, logs
+        if phase == "generator":
+            fake = self.generator(latents, training=training)
+            g_loss = self.adversarial_loss.generator(self.discriminator(fake, training=training))
+            return g_loss, {"g_loss": g_loss}
+        raise ValueError(f"Unknown phase {phase!r}.")
+
+    def _penalty(self, real, fake, training):
+        critic = lambda x: self.discriminator(x, training=training)  # noqa: E731
+        real = ops.cast(real, "float32")
+        if self.gradient_penalty == "wgan_gp":
+            return losses_module.gradient_penalty(critic, real, fake, seed=self.seed_generator)
+        # gamma=2 makes the returned value E‖∇D(x)‖², weighted by γ/2 below.
+        return losses_module.r1_penalty(critic, real, gamma=2.0)
+
+    def _penalty_scale(self):
+        # R1's γ/2 and WGAN-GP's λ both come from penalty_weight; the logged
+        # penalty is unweighted. With lazy regularization the penalty counts
+        # every `penalty_interval` discriminator updates, scaled up to match.
+        weight = self.penalty_weight
+        if self.gradient_penalty == "r1":
+            weight = 0.5 * weight
+        if self.penalty_interval == 1:
+            return weight
+        iterations = self.optimizer["discriminator"].iterations
+        active = ops.cast(ops.equal(iterations % self.penalty_interval, 0), "float32")
+        return weight * self.penalty_interval * active
+
+    # ------------------------------------------------------------ checking
+    def validate_batch_spec(self, shape, dtype):
+        dtype = keras.backend.standardize_dtype(dtype)
+        if "int" in dtype or dtype == "bool":
+            raise TypeError(
+                f"Real samples have dtype {dtype}, but the model expects floats in "
+                "[-1, 1]. Scale images first, e.g. "
+                "`keras_gen.datasets.scale_images(x)` (x / 127.5 - 1)."
+            )
+        expected = tuple(self.discriminator.inputs[0].shape[1:]) if self.discriminator.inputs else None
+        if expected is None:
+            return
+        received = tuple(shape[1:])
+        if len(received) != len(expected) or any(
+            e is not None and r is not None and int(e) != int(r)
+            for e, r in zip(expected, received)
+        ):
+            raise ValueError(
+                f"Real samples have shape {tuple(shape)}, but the discriminator "
+                f"expects (batch,) + {expected}. Resize or reshape the data (e.g. add a "
+                "channel axis with `x[..., None]`), or build the networks for this shape."
+            )
+
+    # ----------------------------------------------------------- sampling
+    def call(self, latents, training=False):
+        return self.generator(latents, training=training)
+
+    def generate(self, num_samples, seed=None, batch_size=256, latents=None):
+        """Generates samples as a NumPy array.
+
+        Args:
+            num_samples: number of samples.
+            seed: an int gives the same latents (NumPy normal) and images on
+                every backend; None draws new latents from the model's seed
+                generator.
+            batch_size: samples per generator call.
+            latents: explicit latent vectors `(num_samples, latent_dim)`.
+
+        Returns:
+            NumPy array of `num_samples` samples (images in [-1, 1]).
+        """
+        if latents is None:
+            if seed is None:
+                latents = ops.convert_to_numpy(self.sample_latents(num_samples))
+            else:
+                rng = np.random.default_rng(seed)
+                latents = rng.standard_normal((num_samples, self.latent_dim)).astype("float32")
+        latents = np.asarray(latents, dtype="float32")
+        if latents.ndim != 2 or latents.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"latents must have shape (num_samples, {self.latent_dim}); "
+                f"received {latents.shape}."
+            )
+        outputs = [
+            ops.convert_to_numpy(self.generator(latents[i : i + batch_size], training=False))
+            for i in range(0, len(latents), batch_size)
+        ]
+        return np.concatenate(outputs, axis=0)
+
+    # ------------------------------------------------------------- config
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "generator": keras.saving.serialize_keras_object(self.generator),
+                "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+                "latent_dim": self.latent_dim,
+                "loss": self.loss_name,
+                "gradient_penalty": self.gradient_penalty,
+                "penalty_weight": self.penalty_weight,
+                "penalty_interval": self.penalty_interval,
+                "discriminator_steps": self.discriminator_steps,
+                "generator_steps": self.generator_steps,
+                "weight_clip": self.weight_clip,
+                "seed": self.seed,
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(
+                config[key], custom_objects=custom_objects
+            )
+        return cls(**config)
+
+
+def _positive_int(value, name):
+    if int(value) != value or value < 1:
+        raise ValueError(f"{name} must be a positive integer; received {value!r}.")
+    return int(value)

@@ -1,0 +1,77 @@
+"""Backend-neutral parts of the phase trainers.
+
+The adapters in `tensorflow_trainer.py`, `jax_trainer.py` and
+`torch_trainer.py` differ only in how they obtain gradients; everything they
+do with them (skipping non-finite steps, applying the phase's optimizer and
+constraint, updating loss trackers) lives here, written with `keras.ops` and
+`Variable.assign`, which also works inside JAX's stateless scope.
+"""
+
+from keras import ops
+
+
+class PhaseTrainerMixin:
+    """Shared helpers for the per-backend `train_step`s.
+
+    Expects the model to provide `phases()`, `compute_phase_loss()`,
+    `_loss_trackers` (dict name -> `keras.metrics.Mean`) and an
+    `OptimizerGroup` as `optimizer`.
+    """
+
+    def _guarded_state_variables(self):
+        """Float non-trainable variables restored when a step is not finite."""
+        excluded = {id(v) for v in self._variables_excluded_from_guard()}
+        return [
+            v
+            for v in self.non_trainable_variables
+            if "float" in str(v.dtype) and id(v) not in excluded
+        ]
+
+    def _variables_excluded_from_guard(self):
+        return []
+
+    def _snapshot_state(self):
+        return [(v, ops.copy(v.value)) for v in self._guarded_state_variables()]
+
+    def _apply_phase(self, phase, loss, grads, snapshot):
+        """Applies one phase's gradients, skipping the update if not finite.
+
+        A step whose loss or gradients contain NaN/Inf applies zero gradients
+        and restores normalization statistics to their values before the
+        step, so no non-finite value is written into the model; the
+        non-finite loss is logged, and `fit()` stops after that step.
+        """
+        grads = [ops.zeros_like(v) if g is None else g for g, v in zip(grads, phase.variables)]
+        finite = ops.all(ops.isfinite(loss))
+        for g in grads:
+            finite = ops.logical_and(finite, ops.all(ops.isfinite(g)))
+        grads = [ops.where(finite, g, ops.zeros_like(g)) for g in grads]
+        self.optimizer[phase.optimizer].apply(grads, phase.variables)
+        if phase.constraint is not None:
+            for variable in phase.variables:
+                variable.assign(phase.constraint(variable.value))
+        for variable, old_value in snapshot:
+            variable.assign(ops.where(finite, variable.value, old_value))
+
+    def _update_trackers(self, logs):
+        for name, value in logs.items():
+            tracker = self._loss_trackers.get(name)
+            if tracker is not None:
+                tracker.update_state(ops.stop_gradient(value))
+
+    def _tracker_results(self):
+        return {name: tracker.result() for name, tracker in self._loss_trackers.items()}
+
+    def _end_train_step(self):
+        """Advances the step counter and runs per-step hooks (e.g. EMA)."""
+        self.optimizer.iterations.assign_add(1)
+        self.after_train_step()
+
+    def after_train_step(self):
+        """Hook run inside every train step after all phases (default: none)."""
+
+    def _evaluate_phases(self, data):
+        for phase in self.phases():
+            _, logs = self.compute_phase_loss(phase.name, data, training=False)
+            self._update_trackers(logs)
+        return self._tracker_results()

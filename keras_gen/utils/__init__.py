@@ -1,0 +1,6 @@
+"""Small utilities shared by models, callbacks and recipes."""
+
+from keras_gen.utils.images import make_grid
+from keras_gen.utils.images import save_image
+from keras_gen.utils.images import save_image_grid
+from keras_gen.utils.images import to_uint8
