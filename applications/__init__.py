@@ -2,3 +2,6 @@
 
 Installed as `keras_gen.applications`; preset folders live in `presets/`.
 """
+
+from keras_gen.applications.dcgan import DCGAN
+from keras_gen.presets import list_presets

@@ -4,3 +4,4 @@ from keras_gen.utils.images import make_grid
 from keras_gen.utils.images import save_image
 from keras_gen.utils.images import save_image_grid
 from keras_gen.utils.images import to_uint8
+from keras_gen.utils.latent import interpolate, interpolation_strip, latent_scatter, latent_traversal_grid

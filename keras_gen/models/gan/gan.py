@@ -48,6 +48,8 @@ class GAN(GenerativeModel):
         generator_steps: generator updates per step.
         weight_clip: clip discriminator weights to [-c, c] after each update
             (original WGAN, Arjovsky et al. 2017: c = 0.01).
+        ema_decay: keep an exponential moving average of the generator
+            (see `enable_ema`); `generate()` then uses the average.
         seed: seed for the latent noise.
 
     Default optimizers are Adam(2e-4, beta_1=0.5) for both networks (Radford
@@ -82,6 +84,7 @@ class GAN(GenerativeModel):
         discriminator_steps=1,
         generator_steps=1,
         weight_clip=None,
+        ema_decay=None,
         seed=None,
         **kwargs,
     ):
@@ -119,6 +122,8 @@ class GAN(GenerativeModel):
         if weight_clip is not None and weight_clip <= 0:
             raise ValueError(f"weight_clip must be positive or None; received {weight_clip}.")
         self.weight_clip = weight_clip
+        if ema_decay is not None:
+            self.enable_ema(ema_decay)
         self._finish_init()
 
     # ------------------------------------------------------------ training
@@ -147,6 +152,9 @@ class GAN(GenerativeModel):
                 log_names=("g_loss",),
             ),
         ]
+
+    def ema_source(self):
+        return self.generator
 
     def default_optimizers(self):
         return {
@@ -250,7 +258,11 @@ class GAN(GenerativeModel):
     def call(self, latents, training=False):
         return self.generator(latents, training=training)
 
-    def generate(self, num_samples, seed=None, batch_size=256, latents=None):
+    def generate_from_latents(self, latents, use_ema=True):
+        """Generates samples for given latent vectors (see `generate`)."""
+        return self.generate(len(latents), latents=latents, use_ema=use_ema)
+
+    def generate(self, num_samples, seed=None, batch_size=256, latents=None, use_ema=True):
         """Generates samples as a NumPy array.
 
         Args:
@@ -260,6 +272,8 @@ class GAN(GenerativeModel):
                 generator.
             batch_size: samples per generator call.
             latents: explicit latent vectors `(num_samples, latent_dim)`.
+            use_ema: use the moving average of the generator when one is
+                kept (`ema_decay` or `keras_gen.callbacks.GeneratorEMA`).
 
         Returns:
             NumPy array of `num_samples` samples (images in [-1, 1]).
@@ -276,8 +290,9 @@ class GAN(GenerativeModel):
                 f"latents must have shape (num_samples, {self.latent_dim}); "
                 f"received {latents.shape}."
             )
+        generator = self.ema_model if (use_ema and self.ema_model is not None) else self.generator
         outputs = [
-            ops.convert_to_numpy(self.generator(latents[i : i + batch_size], training=False))
+            ops.convert_to_numpy(generator(latents[i : i + batch_size], training=False))
             for i in range(0, len(latents), batch_size)
         ]
         return np.concatenate(outputs, axis=0)
@@ -297,6 +312,7 @@ class GAN(GenerativeModel):
                 "discriminator_steps": self.discriminator_steps,
                 "generator_steps": self.generator_steps,
                 "weight_clip": self.weight_clip,
+                "ema_decay": self.ema_decay,
                 "seed": self.seed,
             }
         )

@@ -1,0 +1,3 @@
+from keras_gen.callbacks.sample_grid import SampleGrid
+from keras_gen.callbacks.generative_metrics import GenerativeMetrics
+from keras_gen.callbacks.generator_ema import GeneratorEMA

@@ -1,0 +1,358 @@
+"""What every model of the autoencoder family shares: networks, checks, batching.
+
+`AutoEncoderFamily` holds an encoder and a decoder, checks that they fit
+together and fit the data, and turns NumPy calls (`encode`, `decode`,
+`reconstruct`) into batched network calls. Subclasses set the objective.
+Conditional models (`num_classes` set) pass a one-hot label as a second input
+to both networks.
+"""
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_gen.models.generative_model import GenerativeModel
+from keras_gen.models.vae import objectives
+
+
+def _shapes(tensors):
+    if tensors is None:
+        return None
+    if not isinstance(tensors, (list, tuple)):
+        tensors = [tensors]
+    return [tuple(t.shape) for t in tensors]
+
+
+def _network_shapes(model, attribute):
+    try:
+        return _shapes(getattr(model, attribute, None))
+    except (AttributeError, ValueError):
+        return None
+
+
+def _same_shape(a, b):
+    return len(a) == len(b) and all(
+        x is None or y is None or int(x) == int(y) for x, y in zip(a, b)
+    )
+
+
+def check_label_array(labels, num_classes, num_samples=None):
+    """Validates integer class labels (or one-hot rows) for a conditional model.
+
+    Args:
+        labels: int, array `(n,)`/`(n, 1)` of class indices, or `(n,
+            num_classes)` one-hot rows.
+        num_classes: number of classes.
+        num_samples: expected `n` (an int label is repeated to it).
+
+    Returns:
+        float32 one-hot array `(n, num_classes)`.
+    """
+    labels = np.asarray(labels)
+    if labels.ndim == 0 and num_samples is not None:
+        labels = np.full((num_samples,), labels)
+    if labels.ndim == 2 and labels.shape[1] == num_classes and num_classes > 1:
+        one_hot = labels.astype("float32")
+    else:
+        if labels.ndim == 2 and labels.shape[1] == 1:
+            labels = labels[:, 0]
+        if labels.ndim != 1:
+            raise ValueError(
+                f"Labels must be class indices of shape (n,) or one-hot rows of shape "
+                f"(n, {num_classes}); received shape {labels.shape}."
+            )
+        if labels.size and not np.issubdtype(labels.dtype, np.integer):
+            if not np.all(np.equal(np.mod(labels, 1), 0)):
+                raise ValueError(
+                    "Labels must be integer class indices; received non-integer values."
+                )
+        indices = labels.astype("int64")
+        bad = indices[(indices < 0) | (indices >= num_classes)]
+        if bad.size:
+            raise ValueError(
+                f"Labels must be class indices in [0, {num_classes - 1}]; received "
+                f"{sorted(set(bad.tolist()))[:5]}. Map your classes to 0..{num_classes - 1} "
+                f"or build the model with num_classes={int(indices.max()) + 1}."
+            )
+        one_hot = np.eye(num_classes, dtype="float32")[indices]
+    if num_samples is not None and len(one_hot) != num_samples:
+        raise ValueError(
+            f"Received {len(one_hot)} labels for {num_samples} samples; pass one label "
+            "per sample (or a single int for all)."
+        )
+    return one_hot
+
+
+class AutoEncoderFamily(GenerativeModel):
+    """Base class of `AutoEncoder`, `VAE`, `ConditionalVAE`, `AdversarialAutoencoder`.
+
+    Args:
+        encoder: `keras.Model` mapping images (and one-hot labels when
+            conditional) to `encoder_outputs` tensors `(batch, latent_dim)`.
+        decoder: `keras.Model` mapping `(batch, latent_dim)` codes (and
+            labels) to images or logits of the data's shape.
+        latent_dim: checked against the networks; inferred when None.
+        num_classes: None, or the number of classes of a conditional model.
+        seed: seed of the model's `keras.random.SeedGenerator`.
+    """
+
+    encoder_outputs = 1
+
+    def __init__(self, encoder, decoder, latent_dim=None, num_classes=None, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        if not isinstance(encoder, keras.Model) or not isinstance(decoder, keras.Model):
+            raise TypeError(
+                "`encoder` and `decoder` must be keras.Model instances (e.g. "
+                "keras_gen.networks.conv_encoder / conv_decoder); received "
+                f"{type(encoder).__name__} and {type(decoder).__name__}."
+            )
+        self.encoder = encoder
+        self.decoder = decoder
+        self.num_classes = None if num_classes is None else int(num_classes)
+        self.image_shape, self.latent_dim = self._check_networks(latent_dim)
+
+    @property
+    def conditional(self):
+        return self.num_classes is not None
+
+    # -------------------------------------------------------------- checks
+    def _check_networks(self, latent_dim):
+        """Returns `(image_shape, latent_dim)`, raising if the networks disagree."""
+        expected_inputs = 2 if self.conditional else 1
+        label_hint = (
+            f" ([images, one_hot_labels] with labels of shape (batch, {self.num_classes}))"
+            if self.conditional
+            else ""
+        )
+        enc_in = _network_shapes(self.encoder, "inputs")
+        enc_out = _network_shapes(self.encoder, "outputs")
+        dec_in = _network_shapes(self.decoder, "inputs")
+        dec_out = _network_shapes(self.decoder, "outputs")
+        name = self.__class__.__name__
+        if enc_in is not None and len(enc_in) != expected_inputs:
+            raise ValueError(
+                f"{name}'s encoder must take {expected_inputs} input(s){label_hint}; it "
+                f"takes {len(enc_in)}. Build it with keras_gen.networks.conv_encoder("
+                f"num_classes={self.num_classes})."
+            )
+        if dec_in is not None and len(dec_in) != expected_inputs:
+            raise ValueError(
+                f"{name}'s decoder must take {expected_inputs} input(s)"
+                f"{label_hint.replace('images', 'latents')}; it takes {len(dec_in)}. Build "
+                f"it with keras_gen.networks.conv_decoder(num_classes={self.num_classes})."
+            )
+        if enc_out is not None:
+            if len(enc_out) != self.encoder_outputs:
+                what = (
+                    "two outputs [mean, log_var]"
+                    if self.encoder_outputs == 2
+                    else "a single output (the code z)"
+                )
+                fix = "variational=True" if self.encoder_outputs == 2 else "variational=False"
+                raise ValueError(
+                    f"{name}'s encoder must have {what}; it has {len(enc_out)} output(s). "
+                    f"Build it with keras_gen.networks.conv_encoder(..., {fix})."
+                )
+            if any(len(s) != 2 for s in enc_out) or len({s[1] for s in enc_out}) != 1:
+                raise ValueError(
+                    f"{name}'s encoder outputs must each be (batch, latent_dim) with the "
+                    f"same latent_dim; received shapes {enc_out}."
+                )
+        if self.conditional and enc_in is not None and enc_in[1][1:] != (self.num_classes,):
+            raise ValueError(
+                f"The encoder's label input has shape {enc_in[1]}, expected "
+                f"(None, {self.num_classes}) for num_classes={self.num_classes}."
+            )
+        if self.conditional and dec_in is not None and dec_in[1][1:] != (self.num_classes,):
+            raise ValueError(
+                f"The decoder's label input has shape {dec_in[1]}, expected "
+                f"(None, {self.num_classes}) for num_classes={self.num_classes}."
+            )
+        inferred = {}
+        if enc_out is not None and enc_out[0][1] is not None:
+            inferred["encoder output"] = int(enc_out[0][1])
+        if dec_in is not None and len(dec_in[0]) == 2 and dec_in[0][1] is not None:
+            inferred["decoder input"] = int(dec_in[0][1])
+        if latent_dim is not None:
+            inferred["latent_dim argument"] = int(latent_dim)
+        if len(set(inferred.values())) > 1:
+            raise ValueError(
+                f"{name}: latent sizes disagree: {inferred}. The encoder's code size must "
+                "equal the decoder's input size (and `latent_dim` if given)."
+            )
+        if not inferred:
+            raise ValueError(
+                f"Could not infer the latent size from the networks; pass `latent_dim=` "
+                f"to {name}."
+            )
+        latent_dim = next(iter(inferred.values()))
+
+        image_shape = tuple(enc_in[0][1:]) if enc_in is not None else None
+        if dec_out is not None:
+            if len(dec_out) != 1:
+                raise ValueError(
+                    f"{name}'s decoder must have one output (the image or its logits); "
+                    f"it has {len(dec_out)}."
+                )
+            if image_shape is not None and not _same_shape(dec_out[0][1:], image_shape):
+                raise ValueError(
+                    f"The decoder outputs shape {dec_out[0]}, but the encoder takes images "
+                    f"of shape (None,) + {image_shape}: reconstructions must have the data's "
+                    "shape. Build both networks for the same image_shape."
+                )
+            if image_shape is None:
+                image_shape = tuple(dec_out[0][1:])
+        return image_shape, latent_dim
+
+    def validate_batch_spec(self, shape, dtype):
+        dtype = keras.backend.standardize_dtype(dtype)
+        if "int" in dtype or dtype == "bool":
+            raise TypeError(
+                f"Images have dtype {dtype}, but {self.__class__.__name__} expects floats "
+                "in [-1, 1]. Scale them first, e.g. `keras_gen.datasets.scale_images(x)` "
+                "(x / 127.5 - 1)."
+            )
+        if self.image_shape is None:
+            return
+        received = tuple(shape[1:])
+        if not _same_shape(received, self.image_shape):
+            raise ValueError(
+                f"Images have shape {tuple(shape)}, but the encoder expects (batch,) + "
+                f"{self.image_shape}. Resize or reshape the data (e.g. add a channel axis "
+                "with `x[..., None]`), or build the networks for this shape."
+            )
+
+    def _check_images(self, x):
+        """NumPy-side check of images passed to encode/reconstruct/likelihoods."""
+        x = np.asarray(keras.ops.convert_to_numpy(x))
+        self.validate_batch_spec((None,) + x.shape[1:] if x.ndim else (), str(x.dtype))
+        return x.astype("float32")
+
+    # ---------------------------------------------------------- data access
+    def _unpack(self, data):
+        """Returns `(images, one_hot_labels or None)` from what `fit()` passes."""
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if isinstance(x, dict):
+            x = x.get("image", x.get("images"))
+        if isinstance(x, (list, tuple)) and self.conditional and y is None and len(x) == 2:
+            x, y = x
+        self.validate_batch_spec(tuple(x.shape), x.dtype)
+        if not self.conditional:
+            return x, None
+        if y is None:
+            raise ValueError(
+                f"{self.__class__.__name__} needs labels: call fit(x, y) with class "
+                "indices y, or use a dataset of (images, labels) pairs."
+            )
+        return x, self._one_hot(y)
+
+    def _one_hot(self, y):
+        """Labels in a step -> float32 one-hot `(batch, num_classes)`."""
+        rank = len(y.shape)
+        if rank == 2 and y.shape[-1] == self.num_classes:
+            return ops.cast(y, "float32")
+        if rank == 2 and y.shape[-1] == 1:
+            y = ops.reshape(y, (-1,))
+        elif rank != 1:
+            raise ValueError(
+                f"Labels must be class indices (batch,) or one-hot (batch, "
+                f"{self.num_classes}); received shape {tuple(y.shape)}."
+            )
+        return ops.one_hot(ops.cast(y, "int32"), self.num_classes)
+
+    def _encoder_inputs(self, x, one_hot):
+        return x if one_hot is None else [x, one_hot]
+
+    def _decoder_inputs(self, z, one_hot):
+        return z if one_hot is None else [z, one_hot]
+
+    def _labels_for(self, labels, num_samples):
+        """NumPy one-hot labels for a conditional model, None otherwise."""
+        if not self.conditional:
+            if labels is not None:
+                raise ValueError(f"{self.__class__.__name__} is not conditional: drop `labels`.")
+            return None
+        if labels is None:
+            raise ValueError(
+                f"{self.__class__.__name__} is conditional: pass `labels` (class indices in "
+                f"[0, {self.num_classes - 1}])."
+            )
+        return check_label_array(labels, self.num_classes, num_samples)
+
+    # ------------------------------------------------------------- numpy API
+    @property
+    def decoder_outputs_logits(self):
+        """True when the decoder outputs logits (Bernoulli / `"bce"`)."""
+        raise NotImplementedError
+
+    def _run_batched(self, fn, arrays, batch_size):
+        """Applies `fn(*batch_arrays)` over batches; concatenates NumPy outputs."""
+        n = len(arrays[0])
+        results = []
+        for start in range(0, n, batch_size):
+            batch = [None if a is None else a[start : start + batch_size] for a in arrays]
+            out = fn(*batch)
+            out = out if isinstance(out, (list, tuple)) else [out]
+            results.append([np.asarray(ops.convert_to_numpy(o)) for o in out])
+        if not results:
+            return None
+        merged = [np.concatenate(parts, axis=0) for parts in zip(*results)]
+        return merged
+
+    def _encode_arrays(self, x, one_hot, batch_size):
+        x = self._check_images(x)
+        return self._run_batched(
+            lambda xb, yb: self.encoder(self._encoder_inputs(xb, yb), training=False),
+            [x, one_hot],
+            batch_size,
+        )
+
+    def _decode_arrays(self, z, one_hot, batch_size):
+        z = np.asarray(ops.convert_to_numpy(z), dtype="float32")
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"Latent codes must have shape (num_samples, {self.latent_dim}); "
+                f"received {z.shape}."
+            )
+        (images,) = self._run_batched(
+            lambda zb, yb: objectives.output_to_images(
+                self.decoder(self._decoder_inputs(zb, yb), training=False),
+                self.decoder_outputs_logits,
+            ),
+            [z, one_hot],
+            batch_size,
+        )
+        return images
+
+    def _prior_latents(self, num_samples, seed):
+        """N(0, I) latents: NumPy for an int seed (same on every backend)."""
+        if seed is None:
+            return ops.convert_to_numpy(
+                keras.random.normal((num_samples, self.latent_dim), seed=self.seed_generator)
+            )
+        rng = np.random.default_rng(seed)
+        return rng.standard_normal((num_samples, self.latent_dim)).astype("float32")
+
+    # ------------------------------------------------------------- config
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "encoder": keras.saving.serialize_keras_object(self.encoder),
+                "decoder": keras.saving.serialize_keras_object(self.decoder),
+                "latent_dim": self.latent_dim,
+                "seed": self.seed,
+            }
+        )
+        return config
+
+    _serialized_networks = ("encoder", "decoder")
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        for key in cls._serialized_networks:
+            config[key] = keras.saving.deserialize_keras_object(
+                config[key], custom_objects=custom_objects
+            )
+        return cls(**config)

@@ -1,0 +1,245 @@
+"""DCGAN generator and discriminator builders (Radford et al., 2016).
+
+Both return functional `keras.Model`s. The discriminator outputs logits (no
+sigmoid): every adversarial loss in `keras_gen.losses` works on logits.
+
+Architecture, for an image of side `s = s0 * 2**k` with `s0` in {4, 7}:
+
+- Generator: `Dense` projection of the latent vector to an `s0 x s0` map with
+  `base_filters * 2**(k-1)` channels, BatchNorm + ReLU, then `k - 1`
+  upsampling blocks (each doubles the side and halves the filters) with
+  BatchNorm + ReLU, then a last upsampling layer to the image channels with
+  `tanh`. For 64x64 and `base_filters=128` this is the paper's
+  4x4x1024 -> 8x8x512 -> 16x16x256 -> 32x32x128 -> 64x64x3.
+- Discriminator: `k` stride-2 4x4 convolutions (`base_filters`, x2, x4, ...)
+  with LeakyReLU(0.2), BatchNorm on all but the first (none with spectral
+  normalization), then flatten + `Dense(1)`.
+
+Weights are initialized from N(0, 0.02) as in the paper; BatchNorm scales
+from N(1, 0.02) (the PyTorch DCGAN reference), momentum 0.9 and epsilon 1e-5.
+"""
+
+import keras
+
+from keras_gen.layers.depth_to_space import DepthToSpace
+
+UPSAMPLING_MODES = ("transpose", "resize", "subpixel")
+
+
+def _normal_init(mean=0.0):
+    # A fresh initializer per layer: one shared seeded instance would give
+    # every layer the same weights.
+    return keras.initializers.RandomNormal(mean=mean, stddev=0.02)
+
+
+def _batch_norm(name):
+    return keras.layers.BatchNormalization(
+        momentum=0.9,
+        epsilon=1e-5,
+        gamma_initializer=_normal_init(1.0),
+        name=name,
+    )
+
+
+def _is_power_of_two(n):
+    return n >= 1 and (n & (n - 1)) == 0
+
+
+def _parse_image_shape(image_shape):
+    """Returns `(side, channels, base_side, num_doublings)` or raises."""
+    try:
+        height, width, channels = (int(d) for d in image_shape)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "`image_shape` must be (height, width, channels), e.g. (28, 28, 1) or "
+            f"(64, 64, 3); received {image_shape!r}."
+        ) from None
+    if height != width:
+        raise ValueError(
+            f"DCGAN networks build square images; received {image_shape!r}. "
+            "Resize or crop your data to a square size such as 28, 32 or 64."
+        )
+    if channels < 1:
+        raise ValueError(f"`image_shape` needs at least 1 channel; received {image_shape!r}.")
+    for base in (7, 4):
+        if height % base == 0 and _is_power_of_two(height // base) and height // base >= 2:
+            return height, channels, base, (height // base).bit_length() - 1
+    raise ValueError(
+        f"Unsupported image size {height}: DCGAN networks need a side of 7 or 4 "
+        "times a power of two, at least 8 (e.g. 14, 28, 56 or 8, 16, 32, 64, "
+        "128). Resize your images to one of these sizes."
+    )
+
+
+def _check_upsampling(upsampling):
+    if upsampling not in UPSAMPLING_MODES:
+        raise ValueError(
+            f"`upsampling` must be one of {UPSAMPLING_MODES}; received {upsampling!r}."
+        )
+
+
+def _upsample(x, filters, upsampling, use_bias, name):
+    """One layer that doubles the spatial size and outputs `filters` channels."""
+    if upsampling == "transpose":
+        return keras.layers.Conv2DTranspose(
+            filters,
+            4,
+            strides=2,
+            padding="same",
+            use_bias=use_bias,
+            kernel_initializer=_normal_init(),
+            name=f"{name}_conv_transpose",
+        )(x)
+    if upsampling == "resize":
+        # Nearest-neighbour resize then convolution avoids the checkerboard
+        # artifacts of strided transposed convolutions (Odena et al., 2016).
+        x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize")(x)
+        return keras.layers.Conv2D(
+            filters,
+            3,
+            padding="same",
+            use_bias=use_bias,
+            kernel_initializer=_normal_init(),
+            name=f"{name}_conv",
+        )(x)
+    x = keras.layers.Conv2D(
+        4 * filters,
+        3,
+        padding="same",
+        use_bias=use_bias,
+        kernel_initializer=_normal_init(),
+        name=f"{name}_conv",
+    )(x)
+    return DepthToSpace(2, name=f"{name}_depth_to_space")(x)
+
+
+def dcgan_generator(
+    image_shape=(28, 28, 1),
+    latent_dim=100,
+    base_filters=64,
+    upsampling="transpose",
+    name="dcgan_generator",
+):
+    """Builds the DCGAN generator: latent vector -> image in [-1, 1].
+
+    Args:
+        image_shape: `(side, side, channels)`; the side must be 7 or 4 times a
+            power of two (e.g. 28, 32, 64), with 1 or 3 channels typically.
+        latent_dim: size of the latent vector (100 in the paper).
+        base_filters: filters of the last hidden block; earlier blocks double
+            it (the paper's 64x64 model is `base_filters=128`).
+        upsampling: `"transpose"` (stride-2 4x4 `Conv2DTranspose`, as in the
+            paper), `"resize"` (nearest-neighbour x2 + 3x3 conv) or
+            `"subpixel"` (3x3 conv to 4x the filters + `DepthToSpace(2)`).
+            `"resize"` and `"subpixel"` are much faster than `"transpose"`
+            under XLA on CPU (JAX backend).
+        name: model name.
+
+    Returns:
+        A functional `keras.Model` mapping `(batch, latent_dim)` to
+        `(batch, side, side, channels)` float images in [-1, 1] (tanh).
+
+    Example:
+
+    >>> generator = keras_gen.networks.dcgan_generator((32, 32, 3), latent_dim=64)
+    >>> generator(np.zeros((2, 64), "float32")).shape
+    (2, 32, 32, 3)
+
+    Reference:
+        Radford, Metz and Chintala, "Unsupervised Representation Learning with
+        Deep Convolutional Generative Adversarial Networks", ICLR 2016.
+    """
+    side, channels, base_side, doublings = _parse_image_shape(image_shape)
+    _check_upsampling(upsampling)
+    if int(latent_dim) < 1 or int(base_filters) < 1:
+        raise ValueError(
+            "`latent_dim` and `base_filters` must be positive integers; received "
+            f"latent_dim={latent_dim!r}, base_filters={base_filters!r}."
+        )
+
+    filters = base_filters * 2 ** (doublings - 1)
+    latent = keras.Input((int(latent_dim),), name="latent")
+    x = keras.layers.Dense(
+        base_side * base_side * filters,
+        use_bias=False,
+        kernel_initializer=_normal_init(),
+        name="projection",
+    )(latent)
+    x = keras.layers.Reshape((base_side, base_side, filters), name="projection_reshape")(x)
+    x = _batch_norm("projection_bn")(x)
+    x = keras.layers.ReLU(name="projection_relu")(x)
+    for block in range(1, doublings):
+        filters //= 2
+        x = _upsample(x, filters, upsampling, use_bias=False, name=f"up_{block}")
+        x = _batch_norm(f"up_{block}_bn")(x)
+        x = keras.layers.ReLU(name=f"up_{block}_relu")(x)
+    x = _upsample(x, channels, upsampling, use_bias=True, name="output")
+    images = keras.layers.Activation("tanh", dtype="float32", name="output_tanh")(x)
+    return keras.Model(latent, images, name=name)
+
+
+def dcgan_discriminator(
+    image_shape=(28, 28, 1),
+    base_filters=64,
+    spectral_norm=False,
+    name="dcgan_discriminator",
+):
+    """Builds the DCGAN discriminator: image -> one real/fake logit.
+
+    Args:
+        image_shape: `(side, side, channels)`; the side must be 7 or 4 times a
+            power of two (e.g. 28, 32, 64).
+        base_filters: filters of the first convolution; each later one doubles.
+        spectral_norm: wrap every convolution and the output `Dense` in
+            `keras.layers.SpectralNormalization` (Miyato et al., 2018) and drop
+            BatchNorm.
+        name: model name.
+
+    Returns:
+        A functional `keras.Model` mapping `(batch, side, side, channels)`
+        images in [-1, 1] to `(batch, 1)` logits.
+
+    Example:
+
+    >>> discriminator = keras_gen.networks.dcgan_discriminator((28, 28, 1))
+    >>> discriminator(np.zeros((2, 28, 28, 1), "float32")).shape
+    (2, 1)
+
+    Reference:
+        Radford, Metz and Chintala, "Unsupervised Representation Learning with
+        Deep Convolutional Generative Adversarial Networks", ICLR 2016.
+    """
+    side, channels, _, doublings = _parse_image_shape(image_shape)
+    if int(base_filters) < 1:
+        raise ValueError(f"`base_filters` must be a positive integer; received {base_filters!r}.")
+
+    def wrap(layer):
+        if spectral_norm:
+            return keras.layers.SpectralNormalization(layer, name=f"{layer.name}_sn")
+        return layer
+
+    images = keras.Input((side, side, channels), name="images")
+    x = images
+    filters = base_filters
+    for block in range(doublings):
+        use_bn = block > 0 and not spectral_norm
+        x = wrap(
+            keras.layers.Conv2D(
+                filters,
+                4,
+                strides=2,
+                padding="same",
+                use_bias=not use_bn,
+                kernel_initializer=_normal_init(),
+                name=f"down_{block}_conv",
+            )
+        )(x)
+        if use_bn:
+            x = _batch_norm(f"down_{block}_bn")(x)
+        x = keras.layers.LeakyReLU(0.2, name=f"down_{block}_lrelu")(x)
+        filters *= 2
+    x = keras.layers.Flatten(name="flatten")(x)
+    logits = wrap(
+        keras.layers.Dense(1, kernel_initializer=_normal_init(), dtype="float32", name="logits")
+    )(x)
+    return keras.Model(images, logits, name=name)

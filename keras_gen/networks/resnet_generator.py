@@ -1,0 +1,128 @@
+"""The CycleGAN ResNet generator (Zhu et al., 2017, after Johnson et al., 2016).
+
+Layers (`nf = base_filters`): c7s1-nf, d2nf, d4nf, R4nf x num_blocks, u2nf,
+unf, c7s1-output_channels; for 64 filters this is the paper's
+c7s1-64,d128,d256,R256 x 9,u128,u64,c7s1-3.
+
+- c7s1-k: reflection padding 3, 7x7 convolution with k filters, stride 1,
+  instance normalization, ReLU (the last one: no normalization, tanh).
+- dk: 3x3 convolution, stride 2, instance normalization, ReLU.
+- Rk: two reflection-padded 3x3 convolutions with k filters, instance
+  normalization after each, ReLU after the first, added to the block input.
+- uk: upsampling by 2 to k filters (3x3 stride-2 transposed convolution in
+  the paper, or a resize/sub-pixel convolution), instance normalization, ReLU.
+
+Instance normalization is `keras.layers.GroupNormalization(groups=-1)`.
+"""
+
+import keras
+
+from keras_gen.layers.reflection_padding import ReflectionPadding2D
+from keras_gen.networks.unet import check_image_shape
+from keras_gen.networks.unet import check_upsampling
+from keras_gen.networks.unet import conv_init
+from keras_gen.networks.unet import instance_norm
+from keras_gen.networks.unet import upsample_conv
+
+
+def _conv(x, filters, kernel_size, name, strides=1, padding="valid"):
+    return keras.layers.Conv2D(
+        filters,
+        kernel_size,
+        strides=strides,
+        padding=padding,
+        kernel_initializer=conv_init(),
+        name=name,
+    )(x)
+
+
+def _residual_block(x, filters, name):
+    shortcut = x
+    x = ReflectionPadding2D(1, name=f"{name}_pad1")(x)
+    x = _conv(x, filters, 3, f"{name}_conv1")
+    x = instance_norm(f"{name}_norm1")(x)
+    x = keras.layers.ReLU(name=f"{name}_relu")(x)
+    x = ReflectionPadding2D(1, name=f"{name}_pad2")(x)
+    x = _conv(x, filters, 3, f"{name}_conv2")
+    x = instance_norm(f"{name}_norm2")(x)
+    return keras.layers.Add(name=f"{name}_add")([shortcut, x])
+
+
+def resnet_generator(
+    image_shape=(256, 256, 3),
+    output_channels=3,
+    base_filters=64,
+    num_blocks=None,
+    upsampling="resize",
+    name="resnet_generator",
+):
+    """Builds the CycleGAN ResNet generator: downsample twice, residual blocks, upsample twice.
+
+    See the module docstring for the layer list. Kernels are drawn from
+    N(0, 0.02), normalization scales from N(1, 0.02).
+
+    Args:
+        image_shape: `(height, width, channels)` of the input; height and
+            width must be multiples of 4 and at least 8.
+        output_channels: channels of the output image.
+        base_filters: filters of the first layer (64 in the paper).
+        num_blocks: residual blocks; default 9 for images of 256 and more,
+            6 for 128 and below (the paper's choice per resolution).
+        upsampling: `"resize"` (default: nearest-neighbour resize + 3x3
+            convolution, fast on every backend), `"subpixel"` or
+            `"transpose"` (3x3 stride-2 transposed convolution as in the
+            paper; several times slower to train under XLA on CPU).
+        name: model name.
+
+    Returns:
+        A functional `keras.Model` mapping `(batch, *image_shape)` in [-1, 1]
+        to `(batch, height, width, output_channels)` in [-1, 1] (tanh).
+
+    Example:
+
+    >>> generator = keras_gen.networks.resnet_generator(image_shape=(64, 64, 3))
+    >>> generator(np.zeros((1, 64, 64, 3))).shape
+    (1, 64, 64, 3)
+
+    Reference:
+        Zhu et al., "Unpaired Image-to-Image Translation using Cycle-Consistent
+        Adversarial Networks", ICCV 2017 (https://arxiv.org/abs/1703.10593);
+        Johnson et al., "Perceptual Losses for Real-Time Style Transfer and
+        Super-Resolution", ECCV 2016 (https://arxiv.org/abs/1603.08155).
+    """
+    height, width, _ = check_image_shape(image_shape)
+    check_upsampling(upsampling)
+    if height % 4 or width % 4 or min(height, width) < 8:
+        raise ValueError(
+            "resnet_generator downsamples twice, so height and width must be "
+            f"multiples of 4 and at least 8; received image_shape={image_shape!r}. "
+            "Resize or crop your images (e.g. to 128 or 256)."
+        )
+    if num_blocks is None:
+        num_blocks = 9 if min(height, width) >= 256 else 6
+    if not isinstance(num_blocks, int) or isinstance(num_blocks, bool) or num_blocks < 0:
+        raise ValueError(f"`num_blocks` must be an int >= 0; received {num_blocks!r}.")
+
+    inputs = keras.Input(shape=tuple(image_shape), name="input_image")
+    x = ReflectionPadding2D(3, name="stem_pad")(inputs)
+    x = _conv(x, base_filters, 7, "stem_conv")
+    x = instance_norm("stem_norm")(x)
+    x = keras.layers.ReLU(name="stem_relu")(x)
+
+    for index, filters in enumerate((2 * base_filters, 4 * base_filters)):
+        x = _conv(x, filters, 3, f"down{index}_conv", strides=2, padding="same")
+        x = instance_norm(f"down{index}_norm")(x)
+        x = keras.layers.ReLU(name=f"down{index}_relu")(x)
+
+    for index in range(num_blocks):
+        x = _residual_block(x, 4 * base_filters, f"res{index}")
+
+    for index, filters in enumerate((2 * base_filters, base_filters)):
+        x = upsample_conv(x, filters, upsampling, f"up{index}_conv", kernel_size=3)
+        x = instance_norm(f"up{index}_norm")(x)
+        x = keras.layers.ReLU(name=f"up{index}_relu")(x)
+
+    x = ReflectionPadding2D(3, name="output_pad")(x)
+    x = _conv(x, output_channels, 7, "output_conv")
+    outputs = keras.layers.Activation("tanh", dtype="float32", name="output_tanh")(x)
+    return keras.Model(inputs, outputs, name=name)

@@ -1,0 +1,345 @@
+"""StyleGAN mapping network, synthesis network and discriminator builders (Karras et al., 2019).
+
+Simplifications with respect to the paper, chosen for small images and
+portability: equalized learning rate is used in the mapping network only
+(`EqualizedDense`, which carries its `lr_multiplier`); convolutions use He
+initialization; upsampling is nearest-neighbour resize + 3x3 convolution
+without the binomial blur; no progressive growing. Image sides are
+`s0 * 2**k` with `s0` in {4, 7} (the learned constant is `s0 x s0`).
+"""
+
+import math
+
+import keras
+from keras import ops
+
+from keras_gen.layers.adaptive_instance_normalization import AdaptiveInstanceNormalization
+from keras_gen.layers.minibatch_standard_deviation import MinibatchStandardDeviation
+from keras_gen.layers.noise_injection import NoiseInjection
+from keras_gen.layers.pixel_normalization import PixelNormalization
+from keras_gen.networks.sagan import image_geometry
+
+
+@keras.saving.register_keras_serializable(package="keras_gen")
+class EqualizedDense(keras.layers.Layer):
+    """Dense layer with equalized learning rate and a learning-rate multiplier.
+
+    Weights are stored as N(0, 1/lr_multiplier) and scaled at run time by
+    `gain * lr_multiplier / sqrt(fan_in)`; the bias is scaled by
+    `lr_multiplier`. The effective learning rate of this layer is thus
+    `lr_multiplier` times the optimizer's (StyleGAN: 0.01 in the mapping
+    network), independent of the fan-in.
+
+    Args:
+        units: output size.
+        lr_multiplier: learning-rate multiplier (StyleGAN mapping: 0.01).
+        gain: He gain (StyleGAN: sqrt(2) before a leaky ReLU).
+        **kwargs: base `keras.layers.Layer` arguments.
+
+    Returns:
+        A tensor `(..., units)`.
+
+    Example:
+
+    ```python
+    layer = keras_gen.networks.stylegan.EqualizedDense(64, lr_multiplier=0.01)
+    y = layer(keras.random.normal((2, 32)))
+    ```
+
+    Reference:
+        Karras et al., "Progressive Growing of GANs", ICLR 2018 (section 4.1);
+        Karras et al., CVPR 2019 (appendix C).
+    """
+
+    def __init__(self, units, lr_multiplier=1.0, gain=math.sqrt(2.0), **kwargs):
+        super().__init__(**kwargs)
+        if lr_multiplier <= 0:
+            raise ValueError(f"`lr_multiplier` must be > 0. Received: {lr_multiplier}")
+        self.units = int(units)
+        self.lr_multiplier = float(lr_multiplier)
+        self.gain = float(gain)
+
+    def build(self, input_shape):
+        fan_in = input_shape[-1]
+        self.kernel = self.add_weight(
+            shape=(fan_in, self.units),
+            initializer=keras.initializers.RandomNormal(stddev=1.0 / self.lr_multiplier),
+            name="kernel",
+        )
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+        self.scale = self.gain * self.lr_multiplier / math.sqrt(fan_in)
+
+    def call(self, inputs):
+        kernel = ops.cast(self.kernel, inputs.dtype) * self.scale
+        bias = ops.cast(self.bias, inputs.dtype) * self.lr_multiplier
+        return ops.matmul(inputs, kernel) + bias
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "lr_multiplier": self.lr_multiplier,
+            "gain": self.gain,
+        }
+
+
+@keras.saving.register_keras_serializable(package="keras_gen")
+class LearnedConstant(keras.layers.Layer):
+    """A learned tensor (StyleGAN's 4x4x512 input), repeated over the batch of its input.
+
+    Initialised from N(0, 1), as in StyleGAN2.
+
+    Args:
+        shape: shape of the constant without the batch axis.
+        **kwargs: base `keras.layers.Layer` arguments.
+
+    Returns:
+        A tensor `(batch,) + shape`, batch taken from the input.
+
+    Example:
+
+    ```python
+    const = keras_gen.networks.stylegan.LearnedConstant((4, 4, 64))
+    x = const(keras.random.normal((2, 8, 128)))  # (2, 4, 4, 64)
+    ```
+    """
+
+    def __init__(self, shape, **kwargs):
+        super().__init__(**kwargs)
+        self.shape = tuple(int(d) for d in shape)
+
+    def build(self, input_shape):
+        # StyleGAN2's N(0, 1) rather than StyleGAN's ones: an instance-normalized
+        # constant of ones is spatially flat until the noise weights grow.
+        self.constant = self.add_weight(
+            shape=self.shape, initializer=keras.initializers.RandomNormal(stddev=1.0), name="constant"
+        )
+
+    def call(self, inputs):
+        batch = ops.shape(inputs)[0]
+        return ops.broadcast_to(ops.cast(self.constant, self.compute_dtype), (batch,) + self.shape)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0],) + self.shape
+
+    def get_config(self):
+        return {**super().get_config(), "shape": self.shape}
+
+
+def _filters(base_filters, max_filters, doublings):
+    # Channels at each level (side s0 * 2**level): halving as the side doubles.
+    return [min(base_filters * 2 ** (doublings - level), max_filters) for level in range(doublings + 1)]
+
+
+def stylegan_num_styles(image_shape):
+    """Number of style vectors the synthesis network takes: two per resolution.
+
+    Args:
+        image_shape: `(side, side, channels)`.
+
+    Returns:
+        `2 * (k + 1)` for side `s0 * 2**k` (8 for 32x32, 6 for 28x28).
+
+    Example:
+
+    ```python
+    keras_gen.networks.stylegan_num_styles((32, 32, 1))  # 8
+    ```
+    """
+    return 2 * (image_geometry(image_shape)[3] + 1)
+
+
+def stylegan_mapping_network(
+    latent_dim=128,
+    style_dim=128,
+    num_layers=8,
+    lr_multiplier=0.01,
+    name="stylegan_mapping",
+):
+    """Builds StyleGAN's mapping network `f: z -> w`.
+
+    `PixelNormalization` of `z`, then `num_layers` equalized-learning-rate
+    dense layers with LeakyReLU(0.2) and learning-rate multiplier 0.01.
+    Broadcast `w` to `(batch, num_styles, style_dim)` for the synthesis
+    network, or mix two `w`s along the style axis (style mixing).
+
+    Args:
+        latent_dim: size of `z` (paper: 512).
+        style_dim: size of `w` (paper: 512).
+        num_layers: dense layers (paper: 8; 4 is plenty for small images).
+        lr_multiplier: learning-rate multiplier of the dense layers (paper: 0.01).
+        name: model name.
+
+    Returns:
+        A functional `keras.Model` mapping `(batch, latent_dim)` to
+        `(batch, style_dim)`.
+
+    Example:
+
+    ```python
+    mapping = keras_gen.networks.stylegan_mapping_network(128, 128, num_layers=4)
+    w = mapping(keras.random.normal((4, 128)))
+    ```
+
+    Reference:
+        Karras, Laine & Aila, "A Style-Based Generator Architecture for
+        Generative Adversarial Networks", CVPR 2019 (section 2).
+    """
+    if int(num_layers) < 1:
+        raise ValueError(f"`num_layers` must be >= 1; received {num_layers!r}.")
+    z = keras.Input((latent_dim,), name="z")
+    x = PixelNormalization(name="normalize_latent")(z)
+    for i in range(num_layers):
+        x = EqualizedDense(style_dim, lr_multiplier=lr_multiplier, name=f"dense{i}")(x)
+        x = keras.layers.LeakyReLU(0.2, name=f"lrelu{i}")(x)
+    return keras.Model(z, x, name=name)
+
+
+def stylegan_synthesis_network(
+    style_dim=128,
+    image_shape=(32, 32, 1),
+    base_filters=32,
+    max_filters=256,
+    randomize_noise=True,
+    output_activation="tanh",
+    name="stylegan_synthesis",
+):
+    """Builds StyleGAN's synthesis network `g: w_1..w_n -> image`.
+
+    A learned `s0 x s0` constant; at each resolution two 3x3 convolutions
+    (the first preceded by a 2x nearest-neighbour upsampling, except at
+    `s0`, where the constant takes the first convolution's place), each
+    followed by `NoiseInjection`, LeakyReLU(0.2) and
+    `AdaptiveInstanceNormalization` with its own style vector; a 1x1
+    "toRGB" convolution and `output_activation`.
+
+    The input is `(batch, num_styles, style_dim)` with
+    `num_styles = keras_gen.networks.stylegan_num_styles(image_shape)`, two
+    per resolution, coarse to fine (8 for 32x32): style `2 * level` and
+    `2 * level + 1` modulate resolution `s0 * 2**level`. Feeding the same
+    `w` everywhere is the plain generator; taking the first styles from one
+    `w` and the rest from another is style mixing.
+
+    Args:
+        style_dim: size of each style vector.
+        image_shape: `(side, side, channels)`, side `4 * 2**k` or `7 * 2**k`.
+        base_filters: channels at the highest resolution (doubling towards
+            the constant, up to `max_filters`).
+        max_filters: channel cap (paper: 512).
+        randomize_noise: fresh noise on every call (True, the paper's
+            default) or a fixed noise map per layer, stored in the weights
+            (deterministic generation).
+        output_activation: `"tanh"` (images in [-1, 1]) or `"linear"`
+            (paper).
+        name: model name.
+
+    Returns:
+        A functional `keras.Model` from styles to images `(batch,) + image_shape`.
+
+    Example:
+
+    ```python
+    synthesis = keras_gen.networks.stylegan_synthesis_network(128, (32, 32, 1))
+    num_styles = keras_gen.networks.stylegan_num_styles((32, 32, 1))  # 8
+    w = keras.random.normal((4, 128))
+    images = synthesis(keras.ops.repeat(w[:, None], num_styles, axis=1))
+    ```
+
+    Reference:
+        Karras, Laine & Aila, "A Style-Based Generator Architecture for
+        Generative Adversarial Networks", CVPR 2019.
+    """
+    side, channels, base, doublings = image_geometry(image_shape)
+    if output_activation not in ("tanh", "linear"):
+        raise ValueError(
+            f"`output_activation` must be 'tanh' or 'linear'; received {output_activation!r}."
+        )
+    filters = _filters(base_filters, max_filters, doublings)
+    num_styles = 2 * (doublings + 1)
+    styles = keras.Input((num_styles, style_dim), name="styles")
+
+    def modulate(x, index):
+        x = NoiseInjection(randomize_noise=randomize_noise, name=f"noise{index}")(x)
+        x = keras.layers.LeakyReLU(0.2, name=f"lrelu{index}")(x)
+        return AdaptiveInstanceNormalization(name=f"adain{index}")([x, styles[:, index]])
+
+    def conv(x, level, index):
+        return keras.layers.Conv2D(
+            filters[level], 3, padding="same", kernel_initializer="he_normal", name=f"conv{index}"
+        )(x)
+
+    x = LearnedConstant((base, base, filters[0]), name="constant")(styles)
+    x = modulate(x, 0)
+    x = modulate(conv(x, 0, 1), 1)
+    for level in range(1, doublings + 1):
+        x = keras.layers.UpSampling2D(name=f"up{level}")(x)
+        x = modulate(conv(x, level, 2 * level), 2 * level)
+        x = modulate(conv(x, level, 2 * level + 1), 2 * level + 1)
+    x = keras.layers.Conv2D(channels, 1, name="to_rgb")(x)
+    outputs = keras.layers.Activation(output_activation, dtype="float32", name="images")(x)
+    return keras.Model(styles, outputs, name=name)
+
+
+def stylegan_discriminator(
+    image_shape=(32, 32, 1),
+    base_filters=32,
+    max_filters=256,
+    mbstd_group_size=4,
+    mbstd_num_features=1,
+    name="stylegan_discriminator",
+):
+    """Builds the StyleGAN (ProGAN) discriminator, logits out.
+
+    A 1x1 "fromRGB" convolution, then per resolution two 3x3 convolutions
+    with LeakyReLU(0.2) and 2x2 average pooling, down to `s0 x s0`; there
+    `MinibatchStandardDeviation`, a 3x3 convolution, and two dense layers
+    (the last giving the logit). Channels mirror the synthesis network.
+
+    Args:
+        image_shape: `(side, side, channels)`, side `4 * 2**k` or `7 * 2**k`.
+        base_filters: channels at the highest resolution.
+        max_filters: channel cap (paper: 512).
+        mbstd_group_size: group size of the minibatch standard deviation
+            (paper: 4); the batch must be divisible by `min(group, batch)`.
+        mbstd_num_features: appended feature maps (paper: 1).
+        name: model name.
+
+    Returns:
+        A functional `keras.Model` from images to logits `(batch, 1)`.
+
+    Example:
+
+    ```python
+    discriminator = keras_gen.networks.stylegan_discriminator((32, 32, 1))
+    logits = discriminator(keras.random.normal((4, 32, 32, 1)))
+    ```
+
+    Reference:
+        Karras et al., "Progressive Growing of GANs for Improved Quality,
+        Stability, and Variation", ICLR 2018; Karras, Laine & Aila, CVPR 2019.
+    """
+    side, channels, base, doublings = image_geometry(image_shape)
+    filters = _filters(base_filters, max_filters, doublings)
+
+    def conv(x, units, kernel_size, layer_name):
+        x = keras.layers.Conv2D(
+            units, kernel_size, padding="same", kernel_initializer="he_normal", name=layer_name
+        )(x)
+        return keras.layers.LeakyReLU(0.2, name=f"{layer_name}_lrelu")(x)
+
+    images = keras.Input(image_shape, name="images")
+    x = conv(images, filters[doublings], 1, "from_rgb")
+    for level in range(doublings, 0, -1):
+        x = conv(x, filters[level], 3, f"block{level}_conv1")
+        x = conv(x, filters[level - 1], 3, f"block{level}_conv2")
+        x = keras.layers.AveragePooling2D(2, name=f"block{level}_pool")(x)
+    x = MinibatchStandardDeviation(mbstd_group_size, mbstd_num_features, name="minibatch_std")(x)
+    x = conv(x, filters[0], 3, "final_conv")
+    x = keras.layers.Flatten(name="flatten")(x)
+    x = keras.layers.Dense(filters[0], kernel_initializer="he_normal", name="final_dense")(x)
+    x = keras.layers.LeakyReLU(0.2, name="final_dense_lrelu")(x)
+    logits = keras.layers.Dense(1, dtype="float32", name="logits")(x)
+    return keras.Model(images, logits, name=name)

@@ -1,0 +1,224 @@
+"""The pix2pix U-Net generator (Isola et al., 2017), and helpers shared by the image-to-image networks.
+
+Encoder: `num_downsamples` blocks of 4x4 stride-2 convolution, BatchNorm (not
+on the first block, nor on the innermost one, as in the authors' code: a 1x1
+bottleneck normalised over a batch of one would be constant) and
+LeakyReLU(0.2); filters `base_filters * 2**i` capped at `8 * base_filters`
+(C64-C128-C256-C512-C512-...). Decoder: mirror blocks that double the size,
+BatchNorm, Dropout(0.5) on the three innermost ones, ReLU, then concatenate
+the encoder output of the same size (the skip connection); a last upsampling
+to `output_channels` with tanh. For 256x256 this is the paper's
+C64-C128-C256-C512-C512-C512-C512-C512 /
+CD512-CD1024-CD1024-C1024-C1024-C512-C256-C128 (channel counts after
+concatenation).
+"""
+
+import math
+
+import keras
+
+from keras_gen.layers.depth_to_space import DepthToSpace
+
+UPSAMPLING_MODES = ("resize", "subpixel", "transpose")
+
+
+def conv_init():
+    """A fresh N(0, 0.02) kernel initializer (pix2pix / CycleGAN init).
+
+    A fresh instance per layer: one shared seeded instance would give every
+    layer of the same shape the same weights.
+    """
+    return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
+
+
+def gamma_init():
+    """A fresh N(1, 0.02) initializer for normalization scales (reference code)."""
+    return keras.initializers.RandomNormal(mean=1.0, stddev=0.02)
+
+
+def batch_norm(name):
+    """BatchNorm with the reference implementation's momentum and epsilon."""
+    return keras.layers.BatchNormalization(
+        momentum=0.9, epsilon=1e-5, gamma_initializer=gamma_init(), name=name
+    )
+
+
+def instance_norm(name):
+    """Instance normalization: one group per channel."""
+    return keras.layers.GroupNormalization(
+        groups=-1, epsilon=1e-5, gamma_initializer=gamma_init(), name=name
+    )
+
+
+def check_image_shape(image_shape, arg_name="image_shape"):
+    """Returns `image_shape` as a tuple of three positive ints or raises ValueError."""
+    try:
+        shape = tuple(image_shape)
+    except TypeError:
+        shape = None
+    if (
+        shape is None
+        or len(shape) != 3
+        or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape)
+    ):
+        raise ValueError(
+            f"`{arg_name}` must be (height, width, channels) with known positive "
+            f"ints, e.g. (256, 256, 3); received {image_shape!r}."
+        )
+    return shape
+
+
+def check_upsampling(upsampling):
+    if upsampling not in UPSAMPLING_MODES:
+        raise ValueError(
+            f"`upsampling` must be one of {UPSAMPLING_MODES}; received {upsampling!r}."
+        )
+
+
+def upsample_conv(x, filters, upsampling, name, kernel_size=4, use_bias=True):
+    """Doubles the spatial size of `x` and maps it to `filters` channels.
+
+    - `"transpose"`: a stride-2 `Conv2DTranspose` with `kernel_size` (the
+      papers' layer).
+    - `"resize"`: nearest-neighbour upsampling then a 3x3 convolution
+      (Odena et al. 2016), free of checkerboard artifacts.
+    - `"subpixel"`: a 3x3 convolution to `4 * filters` channels then
+      `DepthToSpace(2)` (Shi et al. 2016).
+
+    The last two are several times faster than transposed convolutions under
+    XLA on CPU.
+    """
+    if upsampling == "transpose":
+        return keras.layers.Conv2DTranspose(
+            filters,
+            kernel_size,
+            strides=2,
+            padding="same",
+            use_bias=use_bias,
+            kernel_initializer=conv_init(),
+            name=name,
+        )(x)
+    if upsampling == "resize":
+        x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize")(x)
+        return keras.layers.Conv2D(
+            filters, 3, padding="same", use_bias=use_bias,
+            kernel_initializer=conv_init(), name=name,
+        )(x)
+    x = keras.layers.Conv2D(
+        4 * filters, 3, padding="same", use_bias=use_bias,
+        kernel_initializer=conv_init(), name=name,
+    )(x)
+    return DepthToSpace(2, name=f"{name}_depth_to_space")(x)
+
+
+def _is_power_of_two(n):
+    return n >= 1 and (n & (n - 1)) == 0
+
+
+def unet_generator(
+    image_shape=(256, 256, 3),
+    output_channels=3,
+    base_filters=64,
+    num_downsamples=None,
+    dropout=0.5,
+    upsampling="resize",
+    name="unet_generator",
+):
+    """Builds the pix2pix U-Net generator: an encoder-decoder with skip connections.
+
+    See the module docstring for the layer list. Convolution kernels are drawn
+    from N(0, 0.02) and BatchNorm scales from N(1, 0.02). Dropout is the
+    standard Keras layer, active only with `training=True`; the paper also
+    kept dropout and batch statistics at test time, which is
+    `generator(x, training=True)`.
+
+    Args:
+        image_shape: `(height, width, channels)` of the input; height and
+            width are powers of two from 32 (256 in the paper).
+        output_channels: channels of the output image.
+        base_filters: filters of the first encoder block (64 in the paper).
+        num_downsamples: encoder depth; default `log2(min(height, width))`,
+            i.e. down to a 1x1 bottleneck for square images (8 for 256x256).
+        dropout: dropout rate of the three innermost decoder blocks (0.5 in
+            the paper; 0 disables it).
+        upsampling: `"resize"` (default: nearest-neighbour resize + 3x3
+            convolution, fast on every backend), `"subpixel"` or
+            `"transpose"` (4x4 stride-2 transposed convolution as in the
+            paper; about 8x slower to train under XLA on CPU).
+        name: model name.
+
+    Returns:
+        A functional `keras.Model` mapping `(batch, *image_shape)` in [-1, 1]
+        to `(batch, height, width, output_channels)` in [-1, 1] (tanh).
+
+    Example:
+
+    >>> generator = keras_gen.networks.unet_generator(image_shape=(64, 64, 1))
+    >>> generator(np.zeros((2, 64, 64, 1))).shape
+    (2, 64, 64, 3)
+
+    Reference:
+        Isola et al., "Image-to-Image Translation with Conditional Adversarial
+        Networks", CVPR 2017 (https://arxiv.org/abs/1611.07004);
+        Ronneberger et al., "U-Net", MICCAI 2015.
+    """
+    height, width, _ = check_image_shape(image_shape)
+    check_upsampling(upsampling)
+    if not (_is_power_of_two(height) and _is_power_of_two(width)) or min(height, width) < 32:
+        raise ValueError(
+            "unet_generator needs a height and width that are powers of two, at "
+            f"least 32 (e.g. 32, 64, 128, 256); received image_shape={image_shape!r}. "
+            "Resize or crop your images."
+        )
+    max_downsamples = int(math.log2(min(height, width)))
+    if num_downsamples is None:
+        num_downsamples = max_downsamples
+    if (
+        not isinstance(num_downsamples, int)
+        or isinstance(num_downsamples, bool)
+        or not 1 <= num_downsamples <= max_downsamples
+    ):
+        raise ValueError(
+            f"`num_downsamples` must be an int from 1 to {max_downsamples} for "
+            f"image_shape={image_shape!r} (each halves the size); received "
+            f"{num_downsamples!r}."
+        )
+    if not 0 <= dropout < 1:
+        raise ValueError(f"`dropout` must be in [0, 1); received {dropout!r}.")
+
+    def filters_at(level):
+        return base_filters * min(2**level, 8)
+
+    inputs = keras.Input(shape=tuple(image_shape), name="input_image")
+    x = inputs
+    skips = []
+    for level in range(num_downsamples):
+        innermost = level == num_downsamples - 1
+        use_norm = 0 < level and not innermost
+        x = keras.layers.Conv2D(
+            filters_at(level),
+            4,
+            strides=2,
+            padding="same",
+            use_bias=not use_norm,
+            kernel_initializer=conv_init(),
+            name=f"down{level}_conv",
+        )(x)
+        if use_norm:
+            x = batch_norm(f"down{level}_bn")(x)
+        x = keras.layers.LeakyReLU(0.2, name=f"down{level}_lrelu")(x)
+        skips.append(x)
+
+    skips = skips[:-1]
+    for index, skip in enumerate(reversed(skips)):
+        level = len(skips) - 1 - index
+        x = upsample_conv(x, filters_at(level), upsampling, f"up{level}_conv", use_bias=False)
+        x = batch_norm(f"up{level}_bn")(x)
+        if index < 3 and dropout > 0:
+            x = keras.layers.Dropout(dropout, name=f"up{level}_dropout")(x)
+        x = keras.layers.ReLU(name=f"up{level}_relu")(x)
+        x = keras.layers.Concatenate(name=f"up{level}_skip")([x, skip])
+
+    x = upsample_conv(x, output_channels, upsampling, "output_conv")
+    outputs = keras.layers.Activation("tanh", dtype="float32", name="output_tanh")(x)
+    return keras.Model(inputs, outputs, name=name)

@@ -1,0 +1,164 @@
+"""Presets: a folder holding a model's config, weights, metadata and model card.
+
+Layout (as in keras-hub):
+
+    <preset>/config.json         the model, serialized with Keras (no pickling)
+    <preset>/model.weights.h5    the weights, verified by sha256 before loading
+    <preset>/metadata.json       versions, parameter count, sha256, dataset, recipe, metrics
+    <preset>/README.md           the model card
+
+Named presets ship inside the package in `keras_gen/applications/presets/`.
+"""
+
+import datetime
+import hashlib
+import importlib.resources
+import json
+import os
+
+import keras
+
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.weights.h5"
+METADATA_FILE = "metadata.json"
+MODEL_CARD_FILE = "README.md"
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def builtin_presets_dir():
+    """The folder of the presets that ship with `keras_gen.applications`."""
+    try:
+        return str(importlib.resources.files("keras_gen.applications") / "presets")
+    except ModuleNotFoundError:
+        return os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "applications", "presets")
+
+
+def list_presets():
+    """Names of the presets shipped with the package."""
+    root = builtin_presets_dir()
+    if not os.path.isdir(root):
+        return []
+    return sorted(
+        name for name in os.listdir(root) if os.path.isfile(os.path.join(root, name, CONFIG_FILE))
+    )
+
+
+def resolve_preset(name_or_dir):
+    """Returns the folder of a preset given its name or its path."""
+    if os.path.isdir(name_or_dir):
+        return name_or_dir
+    candidate = os.path.join(builtin_presets_dir(), name_or_dir)
+    if os.path.isdir(candidate):
+        return candidate
+    raise ValueError(
+        f"Unknown preset {name_or_dir!r}: it is neither a folder nor one of the "
+        f"shipped presets {list_presets()}."
+    )
+
+
+def save_to_preset(model, preset_dir, metadata=None, model_card=None):
+    """Writes `model` as a preset folder.
+
+    Args:
+        model: a Keras model (any registered `keras_gen` model or a plain
+            functional model).
+        preset_dir: folder to write (created if needed).
+        metadata: dict merged into `metadata.json` (dataset, recipe command,
+            metrics and how they were measured, training time, ...).
+        model_card: Markdown text of `README.md`; a minimal card is written
+            when None.
+
+    Returns:
+        `preset_dir`.
+
+    Example:
+
+    >>> keras_gen.presets.save_to_preset(gan, "my_dcgan",
+    ...     metadata={"dataset": "embedded MNIST digits"})
+    >>> gan = keras_gen.presets.from_preset("my_dcgan")
+    """
+    os.makedirs(preset_dir, exist_ok=True)
+    config = keras.saving.serialize_keras_object(model)
+    with open(os.path.join(preset_dir, CONFIG_FILE), "w") as f:
+        json.dump(config, f, indent=2, sort_keys=True)
+    weights_path = os.path.join(preset_dir, WEIGHTS_FILE)
+    model.save_weights(weights_path)
+    from keras_gen import __version__
+
+    full_metadata = {
+        "class_name": model.__class__.__name__,
+        "keras_gen_version": __version__,
+        "keras_version": keras.__version__,
+        "backend": keras.backend.backend(),
+        "parameter_count": int(model.count_params()),
+        "weights_sha256": _sha256(weights_path),
+        "created": datetime.date.today().isoformat(),
+    }
+    full_metadata.update(metadata or {})
+    with open(os.path.join(preset_dir, METADATA_FILE), "w") as f:
+        json.dump(full_metadata, f, indent=2, sort_keys=True)
+    if model_card is None:
+        model_card = f"# {os.path.basename(os.path.normpath(preset_dir))}\n\n{model.__class__.__name__} preset.\n"
+    with open(os.path.join(preset_dir, MODEL_CARD_FILE), "w") as f:
+        f.write(model_card)
+    return preset_dir
+
+
+def load_metadata(name_or_dir):
+    """Returns the `metadata.json` of a preset as a dict."""
+    with open(os.path.join(resolve_preset(name_or_dir), METADATA_FILE)) as f:
+        return json.load(f)
+
+
+def verify_weights(weights_path, expected_sha256):
+    """Raises `ValueError` if the file's sha256 is not `expected_sha256`."""
+    if not os.path.isfile(weights_path):
+        raise ValueError(f"Weights file {weights_path} is missing.")
+    actual = _sha256(weights_path)
+    if actual != expected_sha256:
+        raise ValueError(
+            f"Weights file {weights_path} is corrupted or was modified: its sha256 is "
+            f"{actual}, expected {expected_sha256}. Reinstall keras-gen or re-run the "
+            "preset's recipe to rebuild it."
+        )
+
+
+def load_preset_weights(model, name_or_dir):
+    """Loads a preset's verified weights into an existing `model`."""
+    preset_dir = resolve_preset(name_or_dir)
+    metadata = load_metadata(preset_dir)
+    weights_path = os.path.join(preset_dir, WEIGHTS_FILE)
+    verify_weights(weights_path, metadata["weights_sha256"])
+    model.load_weights(weights_path)
+    return model
+
+
+def from_preset(name_or_dir, load_weights=True):
+    """Builds the model stored in a preset and loads its verified weights.
+
+    Args:
+        name_or_dir: a shipped preset name (see `list_presets()`) or a folder
+            written by `save_to_preset`.
+        load_weights: False returns the freshly initialised architecture.
+
+    Returns:
+        The model.
+
+    Raises:
+        ValueError: unknown preset, or weights whose sha256 does not match
+            `metadata.json`.
+    """
+    preset_dir = resolve_preset(name_or_dir)
+    with open(os.path.join(preset_dir, CONFIG_FILE)) as f:
+        config = json.load(f)
+    model = keras.saving.deserialize_keras_object(config)
+    if load_weights:
+        load_preset_weights(model, preset_dir)
+    return model

@@ -1,0 +1,76 @@
+import os
+import shutil
+
+import keras
+import numpy as np
+import pytest
+
+import keras_gen
+import keras_gen.applications
+from keras_gen import presets
+
+PRESET = "dcgan_mnist"
+needs_preset = pytest.mark.skipif(
+    PRESET not in presets.list_presets(),
+    reason="the dcgan_mnist preset is written by recipes/dcgan_mnist.py",
+)
+
+
+def test_random_weights_application_shapes():
+    generator = keras_gen.applications.DCGAN(weights=None, latent_dim=16, base_filters=8)
+    assert generator.output_shape == (None, 28, 28, 1)
+    gan = keras_gen.applications.DCGAN(
+        weights=None, image_shape=(32, 32, 3), latent_dim=16, base_filters=8, include_discriminator=True
+    )
+    assert isinstance(gan, keras_gen.models.GAN)
+    assert gan.generate(2, seed=0).shape == (2, 32, 32, 3)
+
+
+def test_unknown_preset_name():
+    with pytest.raises(ValueError, match="Unknown preset"):
+        keras_gen.applications.DCGAN(weights="dcgan_imagenet")
+
+
+@needs_preset
+def test_preset_generates_reference_images_on_every_backend():
+    gan = keras_gen.applications.DCGAN(weights=PRESET, include_discriminator=True)
+    reference = np.load(os.path.join(presets.resolve_preset(PRESET), "reference_samples.npz"))
+    np.testing.assert_allclose(
+        gan.generate(len(reference["images"]), seed=int(reference["seed"])),
+        reference["images"], atol=2e-4,
+    )
+    generator = keras_gen.applications.DCGAN(weights=PRESET)
+    assert generator.output_shape == (None, 28, 28, 1)
+
+
+@needs_preset
+def test_preset_arguments_must_match():
+    with pytest.raises(ValueError, match="latent_dim"):
+        keras_gen.applications.DCGAN(weights=PRESET, latent_dim=7)
+
+
+@needs_preset
+def test_corrupted_weights_are_refused(tmp_path):
+    copy = tmp_path / "broken"
+    shutil.copytree(presets.resolve_preset(PRESET), copy)
+    weights = copy / "model.weights.h5"
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="corrupted"):
+        keras_gen.applications.DCGAN(weights=str(copy))
+
+
+def test_preset_round_trip_of_any_model(tmp_path):
+    gan = keras_gen.applications.DCGAN(weights=None, latent_dim=8, base_filters=8, include_discriminator=True)
+    path = presets.save_to_preset(gan, str(tmp_path / "p"), metadata={"dataset": "none"})
+    for name in ("config.json", "model.weights.h5", "metadata.json", "README.md"):
+        assert os.path.isfile(os.path.join(path, name))
+    assert presets.load_metadata(path)["dataset"] == "none"
+    loaded = presets.from_preset(path)
+    np.testing.assert_allclose(loaded.generate(3, seed=1), gan.generate(3, seed=1), atol=1e-6)
+    # Weights of a .weights.h5 file load into the architecture given by arguments.
+    weights = str(tmp_path / "dcgan.weights.h5")
+    gan.save_weights(weights)
+    again = keras_gen.applications.DCGAN(weights=weights, latent_dim=8, base_filters=8, include_discriminator=True)
+    np.testing.assert_allclose(again.generate(3, seed=1), gan.generate(3, seed=1), atol=1e-6)

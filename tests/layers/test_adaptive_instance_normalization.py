@@ -1,0 +1,53 @@
+import keras
+import numpy as np
+import pytest
+
+from keras_gen.layers import AdaptiveInstanceNormalization
+from keras_gen.layers import adaptive_instance_normalization
+from keras_gen.testing import run_layer_test
+
+
+def test_layer_contract():
+    style = np.random.default_rng(1).standard_normal((2, 5)).astype("float32")
+    run_layer_test(
+        AdaptiveInstanceNormalization, {}, (2, 4, 4, 3), (2, 4, 4, 3), extra_inputs=[style]
+    )
+
+
+def test_core_function_imposes_scale_and_bias():
+    x = np.random.default_rng(2).standard_normal((2, 6, 6, 3)).astype("float32") * 3 + 1
+    scale = np.array([[0.5, 2.0, 1.0], [3.0, 0.1, 1.5]], "float32")
+    bias = np.array([[1.0, -2.0, 0.0], [0.5, 0.0, -1.0]], "float32")
+    y = keras.ops.convert_to_numpy(adaptive_instance_normalization(x, scale, bias))
+    np.testing.assert_allclose(y.mean(axis=(1, 2)), bias, atol=1e-5)
+    np.testing.assert_allclose(y.std(axis=(1, 2)), scale, rtol=1e-4)
+    x_hat = (x - x.mean(axis=(1, 2), keepdims=True)) / np.sqrt(
+        x.var(axis=(1, 2), keepdims=True) + 1e-8
+    )
+    np.testing.assert_allclose(y, x_hat * scale[:, None, None] + bias[:, None, None], rtol=1e-4, atol=1e-5)
+
+
+def test_layer_maps_style_to_scale_and_bias():
+    layer = AdaptiveInstanceNormalization()
+    x = np.random.default_rng(3).standard_normal((2, 5, 5, 2)).astype("float32")
+    style = np.array([[1.0, 0.0], [0.0, 1.0]], "float32")
+    layer([x, style])
+    # Identity-like affine: scale = 1 + style @ I, bias = style @ (2 I).
+    layer.scale_dense.kernel.assign(np.eye(2, dtype="float32"))
+    layer.bias_dense.kernel.assign(2 * np.eye(2, dtype="float32"))
+    y = keras.ops.convert_to_numpy(layer([x, style]))
+    np.testing.assert_allclose(y.mean(axis=(1, 2)), 2 * style, atol=1e-5)
+    np.testing.assert_allclose(y.std(axis=(1, 2)), 1 + style, rtol=1e-4)
+
+
+def test_initial_scale_is_around_one():
+    layer = AdaptiveInstanceNormalization()
+    x = np.random.default_rng(4).standard_normal((8, 4, 4, 16)).astype("float32")
+    style = np.random.default_rng(5).standard_normal((8, 32)).astype("float32")
+    y = keras.ops.convert_to_numpy(layer([x, style]))
+    assert 0.5 < np.median(np.abs(y.std(axis=(1, 2)))) < 1.7
+
+
+def test_wrong_inputs_are_a_clear_error():
+    with pytest.raises(ValueError, match=r"layer\(\[x, style\]\)"):
+        AdaptiveInstanceNormalization()(np.zeros((2, 4, 4, 3), "float32"))

@@ -1,0 +1,112 @@
+import keras
+import numpy as np
+import pytest
+
+from keras_gen.layers import DepthToSpace
+from keras_gen.networks import dcgan_discriminator
+from keras_gen.networks import dcgan_generator
+from keras_gen.testing import run_model_saving_test
+
+SHAPES = [(28, 28, 1), (32, 32, 3), (64, 64, 3)]
+
+
+def _layers_of(model, cls):
+    return [layer for layer in model.layers if isinstance(layer, cls)]
+
+
+# Every upsampling mode at 28x28x1 and every shape once; the 64x64x3
+# "transpose" generator is built in test_generator_follows_the_paper_at_64x64.
+# (Few distinct weight shapes keep JAX, which compiles one initializer per
+# shape, fast.)
+@pytest.mark.parametrize(
+    "image_shape, upsampling",
+    [
+        ((28, 28, 1), "transpose"),
+        ((28, 28, 1), "resize"),
+        ((28, 28, 1), "subpixel"),
+        ((32, 32, 3), "subpixel"),
+        ((64, 64, 3), "resize"),
+    ],
+)
+def test_generator_output(image_shape, upsampling):
+    generator = dcgan_generator(image_shape, latent_dim=8, base_filters=4, upsampling=upsampling)
+    z = np.random.default_rng(0).standard_normal((2, 8)).astype("float32")
+    images = keras.ops.convert_to_numpy(generator(z, training=False))
+    assert images.shape == (2,) + image_shape
+    assert np.all(np.abs(images) <= 1.0) and images.std() > 0
+
+
+@pytest.mark.parametrize(
+    "image_shape, spectral_norm", [(shape, False) for shape in SHAPES] + [((28, 28, 1), True)]
+)
+def test_discriminator_logits(image_shape, spectral_norm):
+    discriminator = dcgan_discriminator(image_shape, base_filters=4, spectral_norm=spectral_norm)
+    x = np.random.default_rng(0).uniform(-1, 1, (3,) + image_shape).astype("float32")
+    logits = keras.ops.convert_to_numpy(discriminator(x, training=False))
+    assert logits.shape == (3, 1)
+    # Logits, not probabilities: the last Dense has no activation.
+    last = discriminator.layers[-1]
+    assert getattr(last, "layer", last).activation is keras.activations.linear
+    assert len(_layers_of(discriminator, keras.layers.SpectralNormalization)) == (
+        (len(_layers_of(discriminator, keras.layers.LeakyReLU)) + 1) if spectral_norm else 0
+    )
+
+
+def test_generator_follows_the_paper_at_64x64():
+    # The paper's 64x64 generator is base_filters=128 (4x4x1024 -> ... -> 64x64x3);
+    # a 32x narrower copy keeps the test fast.
+    generator = dcgan_generator((64, 64, 3), latent_dim=8, base_filters=4)
+    assert generator.get_layer("projection_reshape").output.shape == (None, 4, 4, 32)
+    convs = _layers_of(generator, keras.layers.Conv2DTranspose)
+    assert [c.filters for c in convs] == [16, 8, 4, 3]
+    assert [c.kernel_size for c in convs] == [(4, 4)] * 4 and all(c.strides == (2, 2) for c in convs)
+    assert len(_layers_of(generator, keras.layers.BatchNormalization)) == 4
+    assert generator.layers[-1].activation is keras.activations.tanh
+    kernel = keras.ops.convert_to_numpy(generator.get_layer("projection").kernel)
+    assert kernel.std() == pytest.approx(0.02, rel=0.05) and abs(kernel.mean()) < 1e-3
+    gamma = keras.ops.convert_to_numpy(generator.get_layer("projection_bn").gamma)
+    assert abs(gamma.mean() - 1.0) < 0.015 and 0.01 < gamma.std() < 0.03
+
+
+def test_discriminator_structure():
+    discriminator = dcgan_discriminator((64, 64, 3), base_filters=4)
+    convs = _layers_of(discriminator, keras.layers.Conv2D)
+    assert [c.filters for c in convs] == [4, 8, 16, 32]
+    assert [c.kernel_size for c in convs] == [(4, 4)] * 4
+    assert all(c.strides == (2, 2) for c in convs)
+    names = [layer.name for layer in discriminator.layers]
+    # BatchNorm after every convolution but the first.
+    assert "down_0_bn" not in names and all(f"down_{i}_bn" in names for i in (1, 2, 3))
+    assert all(l.negative_slope == pytest.approx(0.2) for l in _layers_of(discriminator, keras.layers.LeakyReLU))
+    with_sn = dcgan_discriminator((28, 28, 1), base_filters=4, spectral_norm=True)
+    assert not _layers_of(with_sn, keras.layers.BatchNormalization)
+
+
+@pytest.mark.parametrize(
+    "bad_shape", [(30, 30, 1), (28, 32, 1), (4, 4, 1), (48, 48, 3), (28, 28), "28x28"]
+)
+def test_bad_image_shapes(bad_shape):
+    with pytest.raises(ValueError, match="image"):
+        dcgan_generator(bad_shape)
+    with pytest.raises(ValueError, match="image"):
+        dcgan_discriminator(bad_shape)
+
+
+def test_bad_upsampling():
+    with pytest.raises(ValueError, match="upsampling"):
+        dcgan_generator(upsampling="deconv")
+
+
+@pytest.mark.parametrize("upsampling", ["transpose", "subpixel"])
+def test_generator_saving_round_trip(upsampling, tmp_path):
+    generator = dcgan_generator((28, 28, 1), latent_dim=8, base_filters=4, upsampling=upsampling)
+    z = np.random.default_rng(1).standard_normal((2, 8)).astype("float32")
+    reloaded = run_model_saving_test(generator, lambda m: m(z, training=False), tmp_path)
+    if upsampling == "subpixel":
+        assert _layers_of(reloaded, DepthToSpace)
+
+
+def test_spectral_norm_discriminator_saving_round_trip(tmp_path):
+    discriminator = dcgan_discriminator((28, 28, 1), base_filters=4, spectral_norm=True)
+    x = np.random.default_rng(2).uniform(-1, 1, (2, 28, 28, 1)).astype("float32")
+    run_model_saving_test(discriminator, lambda m: m(x, training=False), tmp_path)
