@@ -22,18 +22,26 @@ with three contestants:
 (a) and (b) do the same math per step: the discriminator sees the real batch
 and a generated batch in two calls (generator in training mode, output
 detached), then the generator is updated through the discriminator (also in
-training mode) with fresh latents. Every contestant runs in its own
-subprocess (one Keras backend per process), so `ru_maxrss` is that
-contestant's own peak resident memory. Each one is warmed up (tracing /
-compilation, and a check that both networks train: finite losses, weights
-changed, both optimizers stepped), then the same fixed number of steps is
-timed `--repeats` times and the fastest repeat is reported.
+training mode) with fresh latents. Data are uniform [-1, 1] arrays.
+
+Every contestant runs in its own subprocess (one Keras backend per process),
+so `ru_maxrss` is that contestant's own peak resident memory. For each
+upsampling mode the driver starts the contestants one after the other; each
+warms up (tracing / compilation, and a check that both networks train: finite
+losses, weights changed, both optimizers stepped; a warning is printed
+otherwise) and then waits. The timed runs (`--steps` steps of `fit`, or of
+the PyTorch loop) are then interleaved, one run per contestant per round for
+`--repeats` rounds, so that on a shared machine every contestant sees the
+same load; the fastest run of each is reported.
 
 Usage:
 
     python benchmarks/dcgan_throughput.py --backends tensorflow,jax,torch \\
         --upsampling transpose,resize,subpixel --steps 40 \\
         --output benchmarks/results_dcgan.md
+
+    # On a busy machine: one compute thread per contestant (see --help).
+    python benchmarks/dcgan_throughput.py --threads 1 --output /tmp/dcgan.md
 
     # One contestant in this process (what the driver runs in subprocesses):
     KERAS_BACKEND=jax python benchmarks/dcgan_throughput.py --worker keras_gen \\
@@ -42,11 +50,13 @@ Usage:
 
 import argparse
 import json
+import math
 import os
 import platform
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 
 BATCH_SIZE = 64
@@ -363,39 +373,39 @@ def check_training(history, before, after, optimizers, expected_updates):
     return problems
 
 
-def run_keras_worker(contestant, upsampling, steps, repeats):
-    import keras
-    import numpy as np
+class KerasContestant:
+    """(a) keras_gen or (b) the hand-written model, on the active Keras backend."""
 
-    model, generator, discriminator, optimizers = build_keras_contestant(contestant, upsampling)
-    warmup_images = random_images(WARMUP_STEPS * BATCH_SIZE, seed=1)
-    timed_images = random_images(steps * BATCH_SIZE, seed=2)
+    def __init__(self, contestant, upsampling, steps):
+        import numpy as np
 
-    def weights(network):
-        return [np.array(w) for w in network.get_weights()]
+        self.model, self.generator, self.discriminator, self.optimizers = build_keras_contestant(
+            contestant, upsampling
+        )
+        self.steps = steps
+        self.warmup_images = random_images(WARMUP_STEPS * BATCH_SIZE, seed=1)
+        self.timed_images = random_images(steps * BATCH_SIZE, seed=2)
+        self._np = np
 
-    before = {"generator": weights(generator), "discriminator": weights(discriminator)}
-    start = time.perf_counter()
-    history = model.fit(warmup_images, batch_size=BATCH_SIZE, epochs=1, shuffle=False, verbose=0)
-    warmup_seconds = time.perf_counter() - start
-    after = {"generator": weights(generator), "discriminator": weights(discriminator)}
-    warnings = check_training(history.history, before, after, optimizers, WARMUP_STEPS)
+    def _fit(self, images):
+        history = self.model.fit(images, batch_size=BATCH_SIZE, epochs=1, shuffle=False, verbose=0)
+        return history.history
 
-    seconds = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        history = model.fit(timed_images, batch_size=BATCH_SIZE, epochs=1, shuffle=False, verbose=0)
-        seconds.append(time.perf_counter() - start)
-        losses = {k: float(v[-1]) for k, v in history.history.items()}
-        if not all(np.isfinite(list(losses.values()))):
-            warnings.append(f"non-finite losses while timing: {losses}")
-    return {
-        "backend": keras.backend.backend(),
-        "warmup_seconds": warmup_seconds,
-        "seconds": seconds,
-        "losses": losses,
-        "warnings": warnings,
-    }
+    def warmup(self):
+        """Traces/compiles the step and checks that both networks train."""
+
+        def weights(network):
+            return [self._np.array(w) for w in network.get_weights()]
+
+        before = {"generator": weights(self.generator), "discriminator": weights(self.discriminator)}
+        history = self._fit(self.warmup_images)
+        after = {"generator": weights(self.generator), "discriminator": weights(self.discriminator)}
+        return check_training(history, before, after, self.optimizers, WARMUP_STEPS)
+
+    def run(self):
+        """Trains `steps` steps; returns the last logged losses."""
+        history = self._fit(self.timed_images)
+        return {key: float(values[-1]) for key, values in history.items()}
 
 
 # ---------------------------------------------------------------------------
@@ -461,82 +471,150 @@ def build_torch_networks(upsampling):
     return generator, discriminator
 
 
-def run_torch_worker(upsampling, steps, repeats):
-    import torch
-    import torch.nn.functional as F
+class TorchContestant:
+    """(c) The plain PyTorch loop (independent of the Keras backend)."""
 
-    torch.manual_seed(0)
-    generator, discriminator = build_torch_networks(upsampling)
-    generator.train()
-    discriminator.train()
-    d_optimizer = torch.optim.Adam(
-        discriminator.parameters(), lr=LEARNING_RATE, betas=(BETA_1, 0.999), eps=EPSILON
-    )
-    g_optimizer = torch.optim.Adam(
-        generator.parameters(), lr=LEARNING_RATE, betas=(BETA_1, 0.999), eps=EPSILON
-    )
+    def __init__(self, upsampling, steps):
+        import torch
 
-    def train(images):
+        torch.manual_seed(0)
+        self.torch = torch
+        self.generator, self.discriminator = build_torch_networks(upsampling)
+        self.generator.train()
+        self.discriminator.train()
+        self.d_optimizer = torch.optim.Adam(
+            self.discriminator.parameters(), lr=LEARNING_RATE, betas=(BETA_1, 0.999), eps=EPSILON
+        )
+        self.g_optimizer = torch.optim.Adam(
+            self.generator.parameters(), lr=LEARNING_RATE, betas=(BETA_1, 0.999), eps=EPSILON
+        )
+        self.warmup_images = torch.from_numpy(
+            random_images(WARMUP_STEPS * BATCH_SIZE, channels_first=True, seed=1)
+        )
+        self.timed_images = torch.from_numpy(
+            random_images(steps * BATCH_SIZE, channels_first=True, seed=2)
+        )
+
+    def _train(self, images):
+        import torch.nn.functional as F
+
+        torch, generator, discriminator = self.torch, self.generator, self.discriminator
         d_loss = g_loss = None
         for i in range(0, len(images), BATCH_SIZE):
             real = images[i : i + BATCH_SIZE]
             batch_size = real.shape[0]
             fake = generator(torch.randn(batch_size, LATENT_DIM)).detach()
             d_loss = F.softplus(-discriminator(real)).mean() + F.softplus(discriminator(fake)).mean()
-            d_optimizer.zero_grad(set_to_none=True)
+            self.d_optimizer.zero_grad(set_to_none=True)
             d_loss.backward()
-            d_optimizer.step()
+            self.d_optimizer.step()
 
             fake_logits = discriminator(generator(torch.randn(batch_size, LATENT_DIM)))
             g_loss = F.softplus(-fake_logits).mean()
-            g_optimizer.zero_grad(set_to_none=True)
+            self.g_optimizer.zero_grad(set_to_none=True)
             g_loss.backward()
-            g_optimizer.step()
+            self.g_optimizer.step()
         return {"d_loss": d_loss.item(), "g_loss": g_loss.item()}
 
-    warmup_images = torch.from_numpy(random_images(WARMUP_STEPS * BATCH_SIZE, channels_first=True, seed=1))
-    timed_images = torch.from_numpy(random_images(steps * BATCH_SIZE, channels_first=True, seed=2))
-    before = [p.detach().clone() for p in list(generator.parameters()) + list(discriminator.parameters())]
+    def warmup(self):
+        import math
+
+        parameters = list(self.generator.parameters()) + list(self.discriminator.parameters())
+        before = [p.detach().clone() for p in parameters]
+        losses = self._train(self.warmup_images)
+        problems = []
+        if not all(math.isfinite(v) for v in losses.values()):
+            problems.append(f"non-finite losses: {losses}")
+        if all(self.torch.equal(b, a) for b, a in zip(before, parameters)):
+            problems.append("weights did not change")
+        return problems
+
+    def run(self):
+        return self._train(self.timed_images)
+
+
+def make_contestant(name, upsampling, steps):
+    if name == "pytorch":
+        return TorchContestant(upsampling, steps)
+    return KerasContestant(name, upsampling, steps)
+
+
+def backend_label(name):
+    if name == "pytorch":
+        return "pytorch"
+    import keras
+
+    return keras.backend.backend()
+
+
+def emit(payload):
+    print(RESULT_PREFIX + json.dumps(payload), flush=True)
+
+
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_run(contestant):
+    cpu_start = cpu_seconds()
     start = time.perf_counter()
-    losses = train(warmup_images)
-    warmup_seconds = time.perf_counter() - start
-    after = list(generator.parameters()) + list(discriminator.parameters())
+    losses = contestant.run()
+    seconds = time.perf_counter() - start
+    cores = (cpu_seconds() - cpu_start) / seconds
     warnings = []
-    if not all(map(lambda v: v == v and abs(v) != float("inf"), losses.values())):
-        warnings.append(f"non-finite losses: {losses}")
-    if all(torch.equal(b, a) for b, a in zip(before, after)):
-        warnings.append("weights did not change")
-    seconds = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        losses = train(timed_images)
-        seconds.append(time.perf_counter() - start)
-    return {
-        "backend": "pytorch",
-        "warmup_seconds": warmup_seconds,
-        "seconds": seconds,
-        "losses": losses,
-        "warnings": warnings,
-        "torch_threads": torch.get_num_threads(),
-    }
+    if not all(math.isfinite(v) for v in losses.values()):
+        warnings.append(f"non-finite losses while timing: {losses}")
+    return {"seconds": seconds, "cores": cores, "losses": losses, "warnings": warnings}
 
 
 def run_worker(args):
+    """One contestant in this process: warm up, then timed runs.
+
+    With `--serve` (used by the driver) it waits for a `run` line on stdin
+    before each timed run and for `quit` before reporting its peak memory, so
+    the driver can interleave the contestants' runs; otherwise it does
+    `--repeats` runs back to back.
+    """
     upsampling = args.upsampling.split(",")[0]
-    if args.worker == "pytorch":
-        result = run_torch_worker(upsampling, args.steps, args.repeats)
-    else:
-        result = run_keras_worker(args.worker, upsampling, args.steps, args.repeats)
-    result.update(
-        contestant=args.worker,
-        upsampling=upsampling,
+    start = time.perf_counter()
+    contestant = make_contestant(args.worker, upsampling, args.steps)
+    warnings = contestant.warmup()
+    ready = {
+        "event": "ready",
+        "contestant": args.worker,
+        "backend": backend_label(args.worker),
+        "upsampling": upsampling,
+        "warmup_seconds": time.perf_counter() - start,
+        "warnings": warnings,
+    }
+    for warning in warnings:
+        print(f"WARNING: {args.worker}/{upsampling}: {warning}", file=sys.stderr)
+    runs = []
+    if args.serve:
+        emit(ready)
+        for line in sys.stdin:
+            command = line.strip()
+            if command == "run":
+                runs.append(timed_run(contestant))
+                emit(dict(runs[-1], event="run"))
+            elif command == "quit":
+                break
+        emit({"event": "done", "peak_rss_mib": peak_rss_mib()})
+        return
+    for _ in range(args.repeats):
+        runs.append(timed_run(contestant))
+    seconds = [run["seconds"] for run in runs]
+    ready.update(
+        event="done",
         steps=args.steps,
-        images_per_second=args.steps * BATCH_SIZE / min(result["seconds"]),
+        seconds=seconds,
+        images_per_second=args.steps * BATCH_SIZE / min(seconds),
+        losses=runs[-1]["losses"],
         peak_rss_mib=peak_rss_mib(),
     )
-    for warning in result["warnings"]:
-        print(f"WARNING: {args.worker}/{upsampling}: {warning}", file=sys.stderr)
-    print(RESULT_PREFIX + json.dumps(result), flush=True)
+    ready["warnings"] += [w for run in runs for w in run["warnings"]]
+    emit(ready)
 
 
 # ---------------------------------------------------------------------------
@@ -550,38 +628,123 @@ def load_average():
         return "n/a"
 
 
-def run_subprocess(backend, contestant, upsampling, args):
-    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2")
-    command = [
-        sys.executable,
-        os.path.abspath(__file__),
-        "--worker",
-        contestant,
-        "--upsampling",
-        upsampling,
-        "--steps",
-        str(args.steps),
-        "--repeats",
-        str(args.repeats),
-    ]
-    label = f"{contestant} [{backend if contestant != 'pytorch' else 'plain'}] {upsampling}"
-    print(f"running {label} ...", flush=True)
-    process = subprocess.run(command, env=env, capture_output=True, text=True)
-    for line in process.stdout.splitlines():
-        if line.startswith(RESULT_PREFIX):
-            result = json.loads(line[len(RESULT_PREFIX) :])
-            for warning in result["warnings"]:
-                print(f"  WARNING: {warning}", flush=True)
+def thread_limit_env(threads):
+    """Environment variables that cap each framework's compute threads."""
+    n = str(threads)
+    xla_flags = f"intra_op_parallelism_threads={n}"
+    if threads == 1:
+        xla_flags = "--xla_cpu_multi_thread_eigen=false " + xla_flags
+    return {
+        "OMP_NUM_THREADS": n,  # PyTorch (and MKL/oneDNN) intra-op threads
+        "MKL_NUM_THREADS": n,
+        "TF_NUM_INTRAOP_THREADS": n,
+        "TF_NUM_INTEROP_THREADS": n,
+        "XLA_FLAGS": (os.environ.get("XLA_FLAGS", "") + " " + xla_flags).strip(),
+    }
+
+
+class WorkerProcess:
+    """A contestant in its own subprocess, driven over stdin/stdout."""
+
+    def __init__(self, backend, contestant, upsampling, args):
+        self.key = (backend, contestant, upsampling)
+        self.label = f"{contestant} [{'plain' if contestant == 'pytorch' else backend}] {upsampling}"
+        self.runs = []
+        self.warnings = []
+        self.error = None
+        self.result = None
+        env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2")
+        if args.threads:
+            env.update(thread_limit_env(args.threads))
+        command = [
+            sys.executable,
+            os.path.abspath(__file__),
+            "--worker",
+            contestant,
+            "--serve",
+            "--upsampling",
+            upsampling,
+            "--steps",
+            str(args.steps),
+        ]
+        self.stderr = tempfile.TemporaryFile(mode="w+")
+        self.process = subprocess.Popen(
+            command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=self.stderr, text=True,
+        )
+
+    def _read(self):
+        for line in self.process.stdout:
+            if line.startswith(RESULT_PREFIX):
+                return json.loads(line[len(RESULT_PREFIX) :])
+        self.process.wait()
+        self.stderr.seek(0)
+        lines = [line for line in self.stderr.read().strip().splitlines() if line.strip()]
+        self.error = f"exit {self.process.returncode}: " + (lines[-1] if lines else "no output")
+        self.warnings.append(self.error)
+        print(f"  FAILED {self.label} ({self.error})", flush=True)
+        return None
+
+    def _send(self, command):
+        try:
+            self.process.stdin.write(command + "\n")
+            self.process.stdin.flush()
+            return True
+        except BrokenPipeError:
+            return False
+
+    def wait_ready(self):
+        message = self._read()
+        if message is not None:
+            self.warnings += message["warnings"]
+            for warning in message["warnings"]:
+                print(f"  WARNING {self.label}: {warning}", flush=True)
+            print(f"  {self.label}: warmed up in {message['warmup_seconds']:.1f} s", flush=True)
+        return self.error is None
+
+    def run(self):
+        if self.error is not None or not self._send("run"):
+            return
+        message = self._read()
+        if message is not None:
+            self.runs.append(message["seconds"])
+            self.warnings += message["warnings"]
             print(
-                f"  {result['images_per_second']:.0f} images/s "
-                f"(best of {[round(s, 2) for s in result['seconds']]} s for {args.steps} steps; "
-                f"warm-up {result['warmup_seconds']:.1f} s; peak RSS {result['peak_rss_mib']:.0f} MiB)",
+                f"  {self.label}: {message['seconds']:.2f} s "
+                f"({message['cores']:.2f} cores busy on average)",
                 flush=True,
             )
-            return result
-    error = (process.stderr.strip().splitlines() or ["no output"])[-1]
-    print(f"  FAILED (exit {process.returncode}): {error}", flush=True)
-    return {"error": error, "warnings": [error]}
+
+    def finish(self, steps):
+        peak = None
+        if self.error is None and self._send("quit"):
+            message = self._read()
+            peak = message["peak_rss_mib"] if message else None
+        self.process.wait()
+        self.stderr.close()
+        self.result = {
+            "seconds": self.runs,
+            "images_per_second": steps * BATCH_SIZE / min(self.runs) if self.runs else None,
+            "peak_rss_mib": peak,
+            "warnings": self.warnings,
+        }
+        return self.result
+
+
+def run_group(members, args):
+    """Warms up each contestant in turn, then interleaves their timed runs."""
+    workers = []
+    for backend, contestant, mode in members:
+        worker = WorkerProcess(backend, contestant, mode, args)
+        print(f"starting {worker.label} ...", flush=True)
+        # One at a time, so that no warm-up overlaps another contestant.
+        worker.wait_ready()
+        workers.append(worker)
+    for round_index in range(args.repeats):
+        print(f"round {round_index + 1}/{args.repeats}", flush=True)
+        for worker in workers:
+            worker.run()
+    return {worker.key: worker.finish(args.steps) for worker in workers}
 
 
 def installed(module):
@@ -604,46 +767,38 @@ def versions():
     return ", ".join(f"{k} {v}" for k, v in found.items())
 
 
-def format_table(results, backends, modes, torch_results):
+def format_table(results, backends, modes):
     def rate(result):
         return result.get("images_per_second") if result else None
 
-    def number(value, digits=0):
-        return "n/a" if value is None else f"{value:,.{digits}f}"
+    def number(value):
+        return "n/a" if value is None else f"{value:,.0f}"
 
     def ratio(a, b):
         return "n/a" if a is None or b is None else f"{a / b:.2f}"
 
-    def flagged(result):
-        return " (!)" if result and result.get("warnings") else ""
+    def cell(result):
+        flag = " (!)" if result and result.get("warnings") else ""
+        return number(rate(result)) + flag
 
     lines = [
         "| Backend | Upsampling | keras_gen (img/s) | hand-written Keras (img/s) | "
-        "keras_gen / hand-written | keras_gen / plain PyTorch | "
-        "peak RSS keras_gen / hand-written (MiB) |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "plain PyTorch (img/s) | keras_gen / hand-written | keras_gen / plain PyTorch | "
+        "peak RSS keras_gen / hand-written / PyTorch (MiB) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for backend in backends:
         for mode in modes:
             ours = results.get((backend, "keras_gen", mode))
             theirs = results.get((backend, "handwritten", mode))
-            torch_rate = rate(torch_results.get(mode))
-            rss = "/".join(
-                number(r.get("peak_rss_mib")) if r else "n/a" for r in (ours, theirs)
+            torch_result = results.get(("torch", "pytorch", mode))
+            rss = " / ".join(
+                number(r.get("peak_rss_mib")) if r else "n/a" for r in (ours, theirs, torch_result)
             )
             lines.append(
-                f"| {backend} | {mode} | {number(rate(ours))}{flagged(ours)} | "
-                f"{number(rate(theirs))}{flagged(theirs)} | {ratio(rate(ours), rate(theirs))} | "
-                f"{ratio(rate(ours), torch_rate)} | {rss} |"
+                f"| {backend} | {mode} | {cell(ours)} | {cell(theirs)} | {cell(torch_result)} | "
+                f"{ratio(rate(ours), rate(theirs))} | {ratio(rate(ours), rate(torch_result))} | {rss} |"
             )
-    for mode in modes:
-        result = torch_results.get(mode)
-        if result is None:
-            continue
-        lines.append(
-            f"| plain PyTorch | {mode} | | | | {number(rate(result))}{flagged(result)} img/s | "
-            f"{number(result.get('peak_rss_mib'))} |"
-        )
     return "\n".join(lines)
 
 
@@ -656,40 +811,42 @@ def run_driver(args):
     for mode in modes:
         if mode not in UPSAMPLING_MODES:
             raise ValueError(f"Unknown upsampling {mode!r}; use some of {UPSAMPLING_MODES}.")
-    if args.steps < 1 or args.repeats < 1:
-        raise ValueError("--steps and --repeats must be at least 1.")
+    if args.steps < 1 or args.repeats < 1 or (args.threads is not None and args.threads < 1):
+        raise ValueError("--steps, --repeats and --threads must be at least 1.")
+
+    skipped = [f"{b} (not installed)" for b in backends if not installed(b)]
+    backends_run = [b for b in backends if installed(b)]
+    with_pytorch = installed("torch") and not args.no_pytorch
 
     load_before = load_average()
     print(f"load average before: {load_before}", flush=True)
-    results, torch_results, skipped = {}, {}, []
-    for backend in backends:
-        if not installed(backend):
-            skipped.append(f"{backend} (not installed)")
-            continue
-        for mode in modes:
-            for contestant in ("keras_gen", "handwritten"):
-                results[(backend, contestant, mode)] = run_subprocess(backend, contestant, mode, args)
-    if installed("torch") and not args.no_pytorch:
-        for mode in modes:
-            torch_results[mode] = run_subprocess("torch", "pytorch", mode, args)
+    started = time.perf_counter()
+    results = {}
+    for mode in modes:
+        members = [(b, c, mode) for b in backends_run for c in ("keras_gen", "handwritten")]
+        if with_pytorch:
+            members.append(("torch", "pytorch", mode))
+        results.update(run_group(members, args))
     load_after = load_average()
     print(f"load average after: {load_after}", flush=True)
 
-    table = format_table(results, backends, modes, torch_results)
     warnings = [
-        f"- {key}: {w}"
-        for key, result in list(results.items()) + list(torch_results.items())
-        for w in result.get("warnings", [])
+        f"- {' / '.join(key)}: {warning}"
+        for key, result in results.items()
+        for warning in result["warnings"]
     ]
     report = [
         f"DCGAN 28x28x1 (base_filters={BASE_FILTERS}, latent_dim={LATENT_DIM}) training "
-        f"throughput, batch {BATCH_SIZE}, {args.steps} timed steps, best of {args.repeats}.",
+        f"throughput, batch {BATCH_SIZE}: {args.steps} timed steps per run, "
+        f"{args.repeats} interleaved runs per contestant, the fastest reported; "
+        f"compute threads per process: {args.threads or 'framework default'}.",
         "",
-        table,
+        format_table(results, backends_run, modes),
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores, {platform.platform()}; "
         f"{versions()}.",
-        f"Load average (1, 5, 15 min) before: {load_before}; after: {load_after}.",
+        f"Load average (1, 5, 15 min) before: {load_before}; after: {load_after}. "
+        f"Wall time {time.perf_counter() - started:.0f} s.",
         "Command: `python " + " ".join([os.path.relpath(__file__)] + sys.argv[1:]) + "`",
     ]
     if skipped:
@@ -715,10 +872,17 @@ def parse_args(argv=None):
     parser.add_argument("--repeats", type=int, default=3,
                         help="timed repeats per contestant; the fastest counts (default 3)")
     parser.add_argument("--output", default=None, help="write the markdown table here")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="cap every contestant's compute threads (OMP/MKL, TensorFlow, XLA); "
+                             "default: each framework's own default (all cores). On a loaded "
+                             "machine, PyTorch's OpenMP threads stall when they outnumber the "
+                             "free cores; --threads 1 keeps the comparison meaningful there")
     parser.add_argument("--no-pytorch", action="store_true", help="skip the plain PyTorch loop")
     parser.add_argument("--worker", choices=("keras_gen", "handwritten", "pytorch"), default=None,
                         help="run one contestant in this process (KERAS_BACKEND picks the backend) "
                              "and print its result as JSON")
+    parser.add_argument("--serve", action="store_true",
+                        help="with --worker: wait for 'run'/'quit' lines on stdin (driver mode)")
     return parser.parse_args(argv)
 
 

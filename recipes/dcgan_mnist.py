@@ -4,7 +4,7 @@ Trains the DCGAN architecture of `applications/dcgan.py` on the 4,000 embedded
 MNIST training digits, then writes the preset folder (config, weights with
 sha256, metadata, model card with the sample grid and the measured numbers).
 
-    KERAS_BACKEND=tensorflow python recipes/dcgan_mnist.py --epochs 30 \
+    KERAS_BACKEND=tensorflow python recipes/dcgan_mnist.py --epochs 100 \
         --preset-dir applications/presets/dcgan_mnist
 """
 
@@ -69,7 +69,7 @@ MNIST: Y. LeCun, C. Cortes, C. J. C. Burges; CC BY-SA 3.0 (see
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=50)
+    parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", default="outputs/dcgan_mnist_recipe")

@@ -8,3 +8,12 @@ from keras_gen.datasets.toy import grid_of_gaussians
 from keras_gen.datasets.toy import mode_coverage
 from keras_gen.datasets.toy import ring_modes
 from keras_gen.datasets.toy import ring_of_gaussians
+from keras_gen.datasets import tasks
+from keras_gen.datasets.image_to_image import paired_dataset
+from keras_gen.datasets.image_to_image import paired_dataset_from_folder
+from keras_gen.datasets.image_to_image import unpaired_dataset
+from keras_gen.datasets.image_to_image import unpaired_dataset_from_folder
+from keras_gen.datasets.image_to_image import unpaired_dataset_from_tfds
+from keras_gen.datasets.tasks import digits2inverted
+from keras_gen.datasets.tasks import edges2digits
+from keras_gen.datasets.tasks import mnist2sklearn_digits

@@ -202,7 +202,7 @@ class GenerativeModel(PhaseTrainer, keras.Model):
         return dict(self.optimizer.optimizers)
 
     # ----------------------------------------------------------------- fit
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, callbacks=None, **kwargs):
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, **kwargs):
         """Trains the model; see `keras.Model.fit`.
 
         Before training starts this checks the data against the model (shape,
@@ -224,7 +224,7 @@ class GenerativeModel(PhaseTrainer, keras.Model):
         callbacks = list(callbacks or [])
         callbacks.append(NonFiniteLossMonitor())
         return super().fit(
-            x, y, batch_size=batch_size, epochs=epochs, callbacks=callbacks, **kwargs
+            x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks, **kwargs
         )
 
 

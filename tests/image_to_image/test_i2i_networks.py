@@ -201,3 +201,24 @@ def test_resnet_generator_saving(tmp_path):
 def test_resnet_generator_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         resnet_generator(**kwargs)
+
+
+# ---------------------------------------------------------------- training
+
+
+@pytest.mark.parametrize("builder", ["unet", "resnet"])
+def test_generators_learn(builder):
+    from keras_gen.testing import assert_weights_changed
+    from keras_gen.testing import snapshot_weights
+
+    if builder == "unet":
+        model = unet_generator((32, 32, 1), base_filters=4)
+        x, y = _images((4, 32, 32, 1)), _images((4, 32, 32, 3), 1)
+    else:
+        model = resnet_generator((32, 32, 3), base_filters=4, num_blocks=1)
+        x, y = _images((4, 32, 32, 3)), _images((4, 32, 32, 3), 1)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mae")
+    before = snapshot_weights(model.trainable_variables)
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    # Every weight gets a gradient: no layer is cut off from the loss.
+    assert_weights_changed(before, model.trainable_variables)

@@ -71,13 +71,19 @@ def test_conditional_generator_uses_labels(conditional_pair):
     assert len(norms) == 4  # two per residual block
     z = np.repeat(_z(1), 4, axis=0)
     labels = np.array([0, 1, 2, 0], "int32")
+
+    def difference(images, i, j):
+        # Relative: before training, N(0, 0.02) kernels (spectral normalization
+        # only rescales them in training calls) give tiny inference outputs.
+        return np.abs(images[i] - images[j]).max() / np.abs(images).max()
+
     # At initialisation every class has gain 1 and bias 0: labels have no effect yet.
     images = _predict(generator, [z, labels])
-    np.testing.assert_allclose(images[0], images[1], atol=1e-6)
+    assert difference(images, 0, 1) < 1e-4
     norms[0].bias.assign(np.array([[0.0] * 16, [1.0] * 16, [-1.0] * 16], "float32"))
     images = _predict(generator, [z, labels])
-    np.testing.assert_allclose(images[0], images[3], atol=1e-6)
-    assert not np.allclose(images[0], images[1], atol=1e-4)
+    assert difference(images, 0, 3) < 1e-4
+    assert difference(images, 0, 1) > 1e-2
 
 
 def test_projection_discriminator(conditional_pair):

@@ -34,22 +34,23 @@ def test_held_out_elbo_improves_on_real_digits():
     np.testing.assert_allclose(
         after["elbo"], -after["reconstruction_loss"] - after["kl_loss"], rtol=1e-4
     )
-    direct = vae.elbo(x_test, num_samples=4, seed=0).mean()
-    assert abs(direct - after["elbo"]) < 0.05 * abs(after["elbo"])
 
 
-def test_fit_with_tf_data_matches_numpy_behaviour(nets):
+def test_fit_with_tf_data_and_numpy(nets):
     import tensorflow as tf
 
     x, _ = nets.patterns(64)
     vae = keras_gen.models.VAE(nets.encoder(), nets.decoder(), seed=0)
-    vae.compile()
+    vae.compile(vae_optimizer=keras.optimizers.Adam(0.02))
+    before = vae.evaluate(x, batch_size=64, verbose=0, return_dict=True)["elbo"]
     dataset = tf.data.Dataset.from_tensor_slices(x).shuffle(64, seed=0).batch(16)
-    history = vae.fit(dataset, epochs=2, verbose=0)
-    assert int(keras.ops.convert_to_numpy(vae.optimizers["vae"].iterations)) == 8
-    assert history.history["elbo"][1] > history.history["elbo"][0]
-    validation = vae.fit(x, batch_size=16, epochs=1, validation_data=x[:16], verbose=0)
-    assert "val_elbo" in validation.history
+    vae.fit(dataset, epochs=3, verbose=0)
+    assert int(keras.ops.convert_to_numpy(vae.optimizers["vae"].iterations)) == 12
+    after = vae.evaluate(x, batch_size=64, verbose=0, return_dict=True)["elbo"]
+    assert after > before + 1.0, (before, after)
+    history = vae.fit(x, batch_size=16, epochs=1, validation_data=x[:16], verbose=0)
+    assert int(keras.ops.convert_to_numpy(vae.optimizers["vae"].iterations)) == 16
+    assert "val_elbo" in history.history
 
 
 def test_autoencoder_trains_one_phase_and_reconstructs(nets):
@@ -59,7 +60,7 @@ def test_autoencoder_trains_one_phase_and_reconstructs(nets):
     )
     model.compile(autoencoder_optimizer=keras.optimizers.Adam(0.02))
     error_before = np.sum((model.reconstruct(x) - x) ** 2, axis=(1, 2, 3)).mean()
-    history = model.fit(x, batch_size=16, epochs=4, verbose=0)
+    history = model.fit(x, batch_size=16, epochs=10, verbose=0)
     error_after = np.sum((model.reconstruct(x) - x) ** 2, axis=(1, 2, 3)).mean()
     assert error_after < 0.5 * error_before
     # The logged loss is the per-image sum of squares, averaged over the batch.
@@ -82,7 +83,7 @@ def test_bce_autoencoder_decodes_images_in_range(nets):
     assert images.min() >= -1.0 and images.max() <= 1.0
 
 
-def test_conditional_vae_generates_the_requested_class():
+def test_conditional_vae_generates_the_requested_class(nets):
     # Two classes of 8x8 images: dark (class 0) and bright (class 1), with noise.
     rng = np.random.default_rng(0)
     labels = np.arange(256) % 2
@@ -90,12 +91,12 @@ def test_conditional_vae_generates_the_requested_class():
         (256, 8, 8, 1)
     )
     x = np.clip(x, -1, 1).astype("float32")
-    encoder = keras_gen.networks.conv_encoder((8, 8, 1), 2, num_classes=2, base_filters=4)
-    decoder = keras_gen.networks.conv_decoder((8, 8, 1), 2, num_classes=2, base_filters=4)
+    encoder = nets.encoder((8, 8, 1), latent_dim=2, num_classes=2)
+    decoder = nets.decoder((8, 8, 1), latent_dim=2, num_classes=2)
     cvae = keras_gen.models.ConditionalVAE(encoder, decoder, seed=0)
     assert cvae.num_classes == 2  # inferred from the encoder's label input
-    cvae.compile(vae_optimizer=keras.optimizers.Adam(0.01))
-    cvae.fit(x, labels, batch_size=32, epochs=4, verbose=0)
+    cvae.compile(vae_optimizer=keras.optimizers.Adam(0.05))
+    cvae.fit(x, labels, batch_size=32, epochs=6, verbose=0)
     dark = cvae.generate(16, labels=0, seed=0)
     bright = cvae.generate(16, labels=np.ones(16, int), seed=0)
     assert dark.mean() < -0.4 and bright.mean() > 0.4, (dark.mean(), bright.mean())
@@ -112,7 +113,8 @@ def test_aae_codes_move_toward_the_prior(nets):
     encoder = nets.encoder(variational=False)
     layer = encoder.get_layer("latent")
     kernel, bias = layer.get_weights()
-    layer.set_weights([kernel * 0.1, bias + 2.0])  # codes start far from N(0, I)
+    # Codes start far from N(0, I): mean ~2, variance ~0.003.
+    layer.set_weights([kernel * 0.1, bias + 2.0])
     aae = keras_gen.models.AdversarialAutoencoder(
         encoder,
         nets.decoder(activation="tanh"),
@@ -120,34 +122,40 @@ def test_aae_codes_move_toward_the_prior(nets):
         seed=0,
     )
     aae.compile(
-        reconstruction_optimizer=keras.optimizers.Adam(5e-3),
-        discriminator_optimizer=keras.optimizers.Adam(1e-2),
-        generator_optimizer=keras.optimizers.Adam(5e-2),
+        reconstruction_optimizer=keras.optimizers.Adam(1e-3),
+        discriminator_optimizer=keras.optimizers.Adam(2e-3),
+        generator_optimizer=keras.optimizers.Adam(2e-3),
     )
 
-    def distance_to_prior(codes):
-        return float(np.abs(codes.mean(axis=0)).mean() + np.abs(codes.var(axis=0) - 1).mean())
+    def moments(codes):
+        mean, var = codes.mean(axis=0), codes.var(axis=0)
+        # KL(N(mean, var) || N(0, 1)) of the moment-matched Gaussian, per dimension.
+        kl = float(np.mean(0.5 * (var + mean**2 - 1 - np.log(var))))
+        return float(np.abs(mean).mean()), float(np.abs(np.log(var)).mean()), kl
 
-    before = distance_to_prior(aae.encode(x))
+    mean_before, log_var_before, kl_before = moments(aae.encode(x))
     weights = {
         name: snapshot_weights(net.trainable_variables)
         for name, net in (("d", aae.latent_discriminator), ("dec", aae.decoder))
     }
-    history = aae.fit(x, batch_size=32, epochs=10, verbose=0)
-    after = distance_to_prior(aae.encode(x))
-    assert after < 0.5 * before, (before, after)
+    history = aae.fit(x, batch_size=32, epochs=40, verbose=0)
+    mean_after, log_var_after, kl_after = moments(aae.encode(x))
+    assert mean_after < 0.85 * mean_before, (mean_before, mean_after)
+    assert log_var_after < 0.5 * log_var_before, (log_var_before, log_var_after)
+    assert kl_after < 0.6 * kl_before, (kl_before, kl_after)
     assert set(history.history) == {"reconstruction_loss", "d_loss", "g_loss"}
     assert_weights_changed(weights["d"], aae.latent_discriminator.trainable_variables)
     assert_weights_changed(weights["dec"], aae.decoder.trainable_variables)
     for name in ("reconstruction", "discriminator", "generator"):
-        assert int(keras.ops.convert_to_numpy(aae.optimizers[name].iterations)) == 40
+        assert int(keras.ops.convert_to_numpy(aae.optimizers[name].iterations)) == 160
 
 
-def test_aae_mixture_prior_layout():
-    encoder = keras_gen.networks.conv_encoder((8, 8, 1), 3, variational=False, base_filters=4)
-    decoder = keras_gen.networks.conv_decoder((8, 8, 1), 3, output="tanh", base_filters=4)
+def test_aae_mixture_prior_layout(nets):
     aae = keras_gen.models.AdversarialAutoencoder(
-        encoder, decoder, keras_gen.networks.mlp_latent_discriminator(3, (8,)), prior="mixture"
+        nets.encoder(latent_dim=3, variational=False),
+        nets.decoder(latent_dim=3, activation="tanh"),
+        keras_gen.networks.mlp_latent_discriminator(3, (8,)),
+        prior="mixture",
     )
     z = aae.sample_prior(4000, seed=0)
     np.testing.assert_array_equal(z, aae.sample_prior(4000, seed=0))

@@ -91,7 +91,7 @@ def split_pair(data, model_name):
             "`fit(x=images_a, y=images_b)` or pass a tf.data.Dataset of "
             "`(images_a, images_b)` tuples."
         )
-    return x, y
+    return ops.convert_to_tensor(x), ops.convert_to_tensor(y)
 
 
 def translate_in_batches(network, images, batch_size, training=False):
