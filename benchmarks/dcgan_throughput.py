@@ -54,10 +54,13 @@ import math
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+import numpy as np
 
 BATCH_SIZE = 64
 IMAGE_SHAPE = (28, 28, 1)
@@ -80,8 +83,6 @@ def peak_rss_mib():
 
 def random_images(num_images, channels_first=False, seed=0):
     """Uniform [-1, 1] float32 images; throughput does not depend on content."""
-    import numpy as np
-
     rng = np.random.default_rng(seed)
     shape = (num_images,) + IMAGE_SHAPE
     if channels_first:
@@ -352,7 +353,6 @@ def build_keras_contestant(contestant, upsampling):
 def check_training(history, before, after, optimizers, expected_updates):
     """Warnings (strings) if the warm-up did not really train."""
     import keras
-    import numpy as np
 
     problems = []
     for key, values in history.items():
@@ -377,15 +377,12 @@ class KerasContestant:
     """(a) keras_gen or (b) the hand-written model, on the active Keras backend."""
 
     def __init__(self, contestant, upsampling, steps):
-        import numpy as np
-
         self.model, self.generator, self.discriminator, self.optimizers = build_keras_contestant(
             contestant, upsampling
         )
         self.steps = steps
         self.warmup_images = random_images(WARMUP_STEPS * BATCH_SIZE, seed=1)
         self.timed_images = random_images(steps * BATCH_SIZE, seed=2)
-        self._np = np
 
     def _fit(self, images):
         history = self.model.fit(images, batch_size=BATCH_SIZE, epochs=1, shuffle=False, verbose=0)
@@ -394,8 +391,11 @@ class KerasContestant:
     def warmup(self):
         """Traces/compiles the step and checks that both networks train."""
 
+        import keras
+
         def weights(network):
-            return [self._np.array(w) for w in network.get_weights()]
+            # Trainable weights only: BatchNorm statistics move without any update.
+            return [np.array(keras.ops.convert_to_numpy(v.value)) for v in network.trainable_variables]
 
         before = {"generator": weights(self.generator), "discriminator": weights(self.discriminator)}
         history = self._fit(self.warmup_images)
@@ -707,7 +707,7 @@ class WorkerProcess:
             return
         message = self._read()
         if message is not None:
-            self.runs.append(message["seconds"])
+            self.runs.append((message["seconds"], message["cores"]))
             self.warnings += message["warnings"]
             print(
                 f"  {self.label}: {message['seconds']:.2f} s "
@@ -722,9 +722,13 @@ class WorkerProcess:
             peak = message["peak_rss_mib"] if message else None
         self.process.wait()
         self.stderr.close()
+        images = steps * BATCH_SIZE
         self.result = {
-            "seconds": self.runs,
-            "images_per_second": steps * BATCH_SIZE / min(self.runs) if self.runs else None,
+            "seconds": [seconds for seconds, _ in self.runs],
+            "images_per_second": max((images / s for s, _ in self.runs), default=None),
+            "images_per_cpu_second": (
+                statistics.median(images / (s * c) for s, c in self.runs) if self.runs else None
+            ),
             "peak_rss_mib": peak,
             "warnings": self.warnings,
         }
@@ -767,38 +771,47 @@ def versions():
     return ", ".join(f"{k} {v}" for k, v in found.items())
 
 
-def format_table(results, backends, modes):
-    def rate(result):
-        return result.get("images_per_second") if result else None
+def format_table(results, backends, modes, metric="images_per_second", with_memory=True):
+    """A markdown table of `metric` for every backend and upsampling mode."""
 
-    def number(value):
-        return "n/a" if value is None else f"{value:,.0f}"
+    def value(result):
+        return result.get(metric) if result else None
+
+    def number(x):
+        return "n/a" if x is None else f"{x:,.0f}"
 
     def ratio(a, b):
         return "n/a" if a is None or b is None else f"{a / b:.2f}"
 
     def cell(result):
         flag = " (!)" if result and result.get("warnings") else ""
-        return number(rate(result)) + flag
+        return number(value(result)) + flag
 
-    lines = [
-        "| Backend | Upsampling | keras_gen (img/s) | hand-written Keras (img/s) | "
-        "plain PyTorch (img/s) | keras_gen / hand-written | keras_gen / plain PyTorch | "
-        "peak RSS keras_gen / hand-written / PyTorch (MiB) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
-    ]
+    unit = "img/s" if metric == "images_per_second" else "img per CPU-s"
+    header = (
+        f"| Backend | Upsampling | keras_gen ({unit}) | hand-written Keras ({unit}) | "
+        f"plain PyTorch ({unit}) | keras_gen / hand-written | keras_gen / plain PyTorch |"
+    )
+    rule = "|---|---|---:|---:|---:|---:|---:|"
+    if with_memory:
+        header += " peak RSS keras_gen / hand-written / PyTorch (MiB) |"
+        rule += "---:|"
+    lines = [header, rule]
     for backend in backends:
         for mode in modes:
             ours = results.get((backend, "keras_gen", mode))
             theirs = results.get((backend, "handwritten", mode))
             torch_result = results.get(("torch", "pytorch", mode))
-            rss = " / ".join(
-                number(r.get("peak_rss_mib")) if r else "n/a" for r in (ours, theirs, torch_result)
-            )
-            lines.append(
+            line = (
                 f"| {backend} | {mode} | {cell(ours)} | {cell(theirs)} | {cell(torch_result)} | "
-                f"{ratio(rate(ours), rate(theirs))} | {ratio(rate(ours), rate(torch_result))} | {rss} |"
+                f"{ratio(value(ours), value(theirs))} | {ratio(value(ours), value(torch_result))} |"
             )
+            if with_memory:
+                line += " " + " / ".join(
+                    number(r.get("peak_rss_mib")) if r else "n/a"
+                    for r in (ours, theirs, torch_result)
+                ) + " |"
+            lines.append(line)
     return "\n".join(lines)
 
 
@@ -841,7 +854,14 @@ def run_driver(args):
         f"{args.repeats} interleaved runs per contestant, the fastest reported; "
         f"compute threads per process: {args.threads or 'framework default'}.",
         "",
+        "Wall clock (fastest run):",
+        "",
         format_table(results, backends_run, modes),
+        "",
+        "CPU time (median run; images per CPU-second of the whole process, all its "
+        "threads; less sensitive than the wall clock to other processes on the machine):",
+        "",
+        format_table(results, backends_run, modes, "images_per_cpu_second", with_memory=False),
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores, {platform.platform()}; "
         f"{versions()}.",

@@ -38,6 +38,7 @@ from vae_mnist import inference_copy  # noqa: E402
 from vae_mnist import interpolation_grid  # noqa: E402
 from vae_mnist import load_digits  # noqa: E402
 from vae_mnist import reconstruction_grid  # noqa: E402
+from vae_mnist import train_subset  # noqa: E402
 from vae_mnist import weights_megabytes  # noqa: E402
 
 NAME = "aae_mnist"
@@ -84,7 +85,9 @@ def evaluate(model, x_train, x_test):
         "test_codes_mean_std": round(float(codes.std(axis=0).mean()), 3),
         "digits_fid_samples_vs_test": round(digits_fid(samples, x_test), 2),
         "digits_fid_reconstructions_vs_test": round(digits_fid(reconstructions, x_test), 2),
-        "digits_fid_train_vs_test": round(digits_fid(x_train[: len(x_test)], x_test), 2),
+        "digits_fid_train_vs_test": round(
+            digits_fid(train_subset(x_train, len(x_test)), x_test), 2
+        ),
         "num_test": int(len(x_test)),
         "evaluation_seconds": round(time.time() - t0, 1),
     }

@@ -40,6 +40,7 @@ from keras_gen.networks.resnet_generator import resnet_generator  # noqa: E402
 from pix2pix_edges2digits import digits_accuracy  # noqa: E402
 from pix2pix_edges2digits import hardware  # noqa: E402
 from pix2pix_edges2digits import output_dir  # noqa: E402
+from pix2pix_edges2digits import spread_rows  # noqa: E402
 from pix2pix_edges2digits import write_preset  # noqa: E402
 
 NAME = "cyclegan_digits2inverted"
@@ -70,6 +71,14 @@ def evaluate(model, a, labels_a, b, labels_b, classifier):
         "translation_error_a_to_b": float(np.mean(np.abs(fake_b - (-a)))),
         "translation_error_b_to_a": float(np.mean(np.abs(fake_a - (-b)))),
     }, fake_b, fake_a
+
+
+def save_cycle_grid(a, fake_b, b, fake_a, path):
+    """Rows of 8 (spread over the class-ordered test split): a, G(a), b, F(b)."""
+    rows_a, rows_b = spread_rows(len(a), 8), spread_rows(len(b), 8)
+    keras_gen.utils.save_image_grid(
+        np.concatenate([a[rows_a], fake_b[rows_a], b[rows_b], fake_a[rows_b]]), path, num_rows=4
+    )
 
 
 def model_card(metadata):
@@ -178,10 +187,7 @@ def main():
 
     preset_dir = output_dir(NAME, args)
     os.makedirs(preset_dir, exist_ok=True)
-    keras_gen.utils.save_image_grid(
-        np.concatenate([test_a[:8], fake_b[:8], test_b[:8], fake_a[:8]]),
-        os.path.join(preset_dir, "samples.png"), num_rows=4,
-    )
+    save_cycle_grid(test_a, fake_b, test_b, fake_a, os.path.join(preset_dir, "samples.png"))
     metadata = {
         "dataset": "keras_gen.datasets.tasks.digits2inverted (embedded MNIST subset, 32x32, unpaired)",
         "recipe": COMMAND + (" --quick" if args.quick else ""),

@@ -83,6 +83,20 @@ def write_preset(model, preset_dir, metadata, card):
     return size
 
 
+def spread_rows(n, count=16):
+    """`count` indices spread over `n` test images (the test split is ordered by class)."""
+    return np.linspace(0, n - 1, count).astype(int)
+
+
+def save_triplet_grid(inputs, outputs, targets, path):
+    """Two blocks of 8 columns: inputs, outputs, targets, one row each."""
+    rows = spread_rows(len(inputs))
+    grid = []
+    for block in (rows[:8], rows[8:]):
+        grid += [inputs[block], outputs[block], targets[block]]
+    keras_gen.utils.save_image_grid(np.concatenate(grid), path, num_rows=6)
+
+
 # -------------------------------------------------------------------- recipe
 def labels_of(split):
     (_, y_train), (_, y_test) = keras_gen.datasets.mnist.load_data(source="embedded")
@@ -192,11 +206,7 @@ def main():
 
     preset_dir = output_dir(NAME, args)
     os.makedirs(preset_dir, exist_ok=True)
-    grid = []
-    for start_row in (0, 8):
-        grid += [test_edges[start_row : start_row + 8], translated[start_row : start_row + 8],
-                 test_digits[start_row : start_row + 8]]
-    keras_gen.utils.save_image_grid(np.concatenate(grid), os.path.join(preset_dir, "samples.png"), num_rows=6)
+    save_triplet_grid(test_edges, translated, test_digits, os.path.join(preset_dir, "samples.png"))
 
     command = COMMAND + (" --quick" if args.quick else "")
     metadata = {

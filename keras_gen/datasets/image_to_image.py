@@ -43,7 +43,9 @@ def _size_pair(size, name):
     try:
         height, width = (int(v) for v in size)
     except (TypeError, ValueError):
-        raise ValueError(f"`{name}` must be an int or (height, width); received {size!r}.") from None
+        raise ValueError(
+            f"`{name}` must be an int or (height, width); received {size!r}."
+        ) from None
     if height < 1 or width < 1:
         raise ValueError(f"`{name}` must be positive; received {size!r}.")
     return height, width
@@ -514,7 +516,9 @@ def unpaired_dataset_from_folder(
     folders = [os.path.join(root, f"{split}{side}") for side in "AB"]
     missing = [f for f in folders if not os.path.isdir(f)]
     if missing:
-        found = sorted(e.name for e in os.scandir(root) if e.is_dir()) if os.path.isdir(root) else None
+        found = None
+        if os.path.isdir(root):
+            found = sorted(e.name for e in os.scandir(root) if e.is_dir())
         where = f"it has subfolders {found}" if found is not None else "it does not exist"
         raise ValueError(
             f"Expected {folders[0]!r} and {folders[1]!r} (the CycleGAN layout: one "

@@ -69,7 +69,8 @@ class DiffAugment(keras.layers.Layer):
                 f"Unknown DiffAugment policy {unknown}; use a comma-separated "
                 f"subset of {','.join(_POLICIES)}. Received: policy={policy!r}"
             )
-        for name, ratio in (("translation_ratio", translation_ratio), ("cutout_ratio", cutout_ratio)):
+        ratios = {"translation_ratio": translation_ratio, "cutout_ratio": cutout_ratio}
+        for name, ratio in ratios.items():
             if not 0.0 <= ratio <= 1.0:
                 raise ValueError(f"`{name}` must be in [0, 1]. Received: {ratio}")
         self.policy = ",".join(names)

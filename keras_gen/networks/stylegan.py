@@ -115,7 +115,9 @@ class LearnedConstant(keras.layers.Layer):
         # StyleGAN2's N(0, 1) rather than StyleGAN's ones: an instance-normalized
         # constant of ones is spatially flat until the noise weights grow.
         self.constant = self.add_weight(
-            shape=self.shape, initializer=keras.initializers.RandomNormal(stddev=1.0), name="constant"
+            shape=self.shape,
+            initializer=keras.initializers.RandomNormal(stddev=1.0),
+            name="constant",
         )
 
     def call(self, inputs):
@@ -131,7 +133,9 @@ class LearnedConstant(keras.layers.Layer):
 
 def _filters(base_filters, max_filters, doublings):
     # Channels at each level (side s0 * 2**level): halving as the side doubles.
-    return [min(base_filters * 2 ** (doublings - level), max_filters) for level in range(doublings + 1)]
+    return [
+        min(base_filters * 2 ** (doublings - level), max_filters) for level in range(doublings + 1)
+    ]
 
 
 def stylegan_num_styles(image_shape):

@@ -1,4 +1,4 @@
-"""The pix2pix U-Net generator (Isola et al., 2017), and helpers shared by the image-to-image networks.
+"""The pix2pix U-Net generator (Isola et al., 2017); helpers shared by the image-to-image networks.
 
 Encoder: `num_downsamples` blocks of 4x4 stride-2 convolution, BatchNorm (not
 on the first block, nor on the innermost one, as in the authors' code: a 1x1

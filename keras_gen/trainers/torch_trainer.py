@@ -13,6 +13,23 @@ def _require_grad_only(variables, phase_variables):
 
 
 class TorchPhaseTrainer(PhaseTrainerMixin):
+    def _apply_phase(self, phase, loss, grads, snapshot):
+        # Eager execution can branch on the data: one fused finiteness check
+        # (NaN/Inf in any gradient makes its norm non-finite) instead of the
+        # per-tensor `where` of the graph backends, and a non-finite step is
+        # skipped outright.
+        grads = [torch.zeros_like(v.value) if g is None else g for g, v in zip(grads, phase.variables)]
+        norms = torch._foreach_norm(grads) if grads else []
+        total = loss.float().sum() + (torch.stack(norms).sum() if norms else 0.0)
+        if bool(torch.isfinite(total)):
+            self.optimizer[phase.optimizer].apply(grads, phase.variables)
+            if phase.constraint is not None:
+                for variable in phase.variables:
+                    variable.assign(phase.constraint(variable.value))
+        else:
+            for variable, old_value in snapshot:
+                variable.assign(old_value)
+
     def train_step(self, data):
         trainable = self.trainable_variables
         try:

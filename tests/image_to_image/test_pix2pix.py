@@ -10,6 +10,11 @@ from keras_gen.networks.unet import unet_generator
 from keras_gen.testing import run_model_saving_test
 from keras_gen.testing import snapshot_weights
 
+
+def as_float(value):
+    return float(keras.ops.convert_to_numpy(value))
+
+
 SHAPE = (32, 32, 1)
 
 
@@ -83,10 +88,10 @@ def test_loss_pieces_match_a_hand_computation():
 
     d_loss, d_logs = model.compute_phase_loss("discriminator", (x, y), training=False)
     g_loss, g_logs = model.compute_phase_loss("generator", (x, y), training=False)
-    np.testing.assert_allclose(float(d_loss), d_expected, rtol=1e-5)
-    np.testing.assert_allclose(float(g_logs["l1_loss"]), l1, rtol=1e-5)
-    np.testing.assert_allclose(float(g_logs["g_adversarial_loss"]), adversarial, rtol=1e-5)
-    np.testing.assert_allclose(float(g_loss), adversarial + 100.0 * l1, rtol=1e-5)
+    np.testing.assert_allclose(as_float(d_loss), d_expected, rtol=1e-5)
+    np.testing.assert_allclose(as_float(g_logs["l1_loss"]), l1, rtol=1e-5)
+    np.testing.assert_allclose(as_float(g_logs["g_adversarial_loss"]), adversarial, rtol=1e-5)
+    np.testing.assert_allclose(as_float(g_loss), adversarial + 100.0 * l1, rtol=1e-5)
 
 
 def test_single_input_discriminator_gets_the_channel_concatenation():
@@ -99,8 +104,8 @@ def test_single_input_discriminator_gets_the_channel_concatenation():
     x, y = pairs(4)
     expected = model.compute_phase_loss("discriminator", (x, y), training=False)[0]
     np.testing.assert_allclose(
-        float(other.compute_phase_loss("discriminator", (x, y), training=False)[0]),
-        float(expected), rtol=1e-6,
+        as_float(other.compute_phase_loss("discriminator", (x, y), training=False)[0]),
+        as_float(expected), rtol=1e-6,
     )
 
 

@@ -24,7 +24,8 @@ def test_core_function_imposes_scale_and_bias():
     x_hat = (x - x.mean(axis=(1, 2), keepdims=True)) / np.sqrt(
         x.var(axis=(1, 2), keepdims=True) + 1e-8
     )
-    np.testing.assert_allclose(y, x_hat * scale[:, None, None] + bias[:, None, None], rtol=1e-4, atol=1e-5)
+    expected = x_hat * scale[:, None, None] + bias[:, None, None]
+    np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5)
 
 
 def test_layer_maps_style_to_scale_and_bias():

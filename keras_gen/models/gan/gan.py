@@ -6,6 +6,8 @@ from keras import ops
 
 from keras_gen import losses as losses_module
 from keras_gen.models.generative_model import GenerativeModel
+from keras_gen.models.validation import check_float_images
+from keras_gen.models.validation import check_image_spec
 from keras_gen.trainers import Phase
 
 GRADIENT_PENALTIES = ("wgan_gp", "r1")
@@ -233,26 +235,13 @@ class GAN(GenerativeModel):
 
     # ------------------------------------------------------------ checking
     def validate_batch_spec(self, shape, dtype):
-        dtype = keras.backend.standardize_dtype(dtype)
-        if "int" in dtype or dtype == "bool":
-            raise TypeError(
-                f"Real samples have dtype {dtype}, but the model expects floats in "
-                "[-1, 1]. Scale images first, e.g. "
-                "`keras_gen.datasets.scale_images(x)` (x / 127.5 - 1)."
-            )
+        check_float_images(dtype, "Real samples", self.__class__.__name__)
         expected = tuple(self.discriminator.inputs[0].shape[1:]) if self.discriminator.inputs else None
-        if expected is None:
-            return
-        received = tuple(shape[1:])
-        if len(received) != len(expected) or any(
-            e is not None and r is not None and int(e) != int(r)
-            for e, r in zip(expected, received)
-        ):
-            raise ValueError(
-                f"Real samples have shape {tuple(shape)}, but the discriminator "
-                f"expects (batch,) + {expected}. Resize or reshape the data (e.g. add a "
-                "channel axis with `x[..., None]`), or build the networks for this shape."
-            )
+        check_image_spec(
+            shape, expected, "Real samples", "the discriminator",
+            "Resize or reshape the data (e.g. add a channel axis with `x[..., None]`), "
+            "or build the networks for this shape.",
+        )
 
     # ----------------------------------------------------------- sampling
     def call(self, latents, training=False):

@@ -272,7 +272,8 @@ class AdversarialAutoencoder(AutoEncoderFamily):
             d_loss = self.adversarial_loss.discriminator(real_logits, fake_logits)
             return d_loss, {"d_loss": d_loss}
         if phase == "generator":
-            fake_logits = self.latent_discriminator(self.encoder(x, training=training), training=training)
+            codes = self.encoder(x, training=training)
+            fake_logits = self.latent_discriminator(codes, training=training)
             g_loss = self.adversarial_loss.generator(fake_logits)
             return g_loss, {"g_loss": g_loss}
         raise ValueError(f"Unknown phase {phase!r}.")

@@ -170,7 +170,7 @@ class VAE(AutoEncoderFamily):
 
     def kl_weight(self, training=True):
         """The KL weight of the current step: `beta`, ramped during warm-up."""
-        if not training or self.kl_warmup_steps == 0 or self.optimizer is None:
+        if not training or self.kl_warmup_steps == 0 or not getattr(self, "compiled", False):
             return ops.convert_to_tensor(self.beta, "float32")
         iterations = ops.cast(self.optimizer[self.phase_name].iterations, "float32")
         ramp = ops.minimum(iterations / float(self.kl_warmup_steps), 1.0)
