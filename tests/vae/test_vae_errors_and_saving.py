@@ -242,7 +242,12 @@ def test_adversarial_autoencoder_round_trips(nets, tmp_path):
 
     def outputs(model):
         return np.concatenate(
-            [model.encode(x[:4]), model.decode(z).reshape(4, -1), model.latent_discriminator(z)], 1
+            [
+                model.encode(x[:4]),
+                model.decode(z).reshape(4, -1),
+                keras.ops.convert_to_numpy(model.latent_discriminator(z)),
+            ],
+            axis=1,
         )
 
     reloaded = run_model_saving_test(aae, outputs, tmp_path)

@@ -48,6 +48,13 @@ def test_guide_runs_in_fast_mode(tmp_path):
     assert (tmp_path / "vae_digits.keras").is_file()
 
 
+HAS_DIGITS_CLASSIFIER = os.path.isfile(
+    os.path.join(ROOT, "applications", "presets", "digits_classifier", "model.weights.h5")
+)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_DIGITS_CLASSIFIER, reason="run recipes/digits_classifier.py first")
 @pytest.mark.parametrize(
     "recipe, extra",
     [("vae_mnist.py", []), ("aae_mnist.py", ["--prior", "mixture", "--latent-dim", "2"])],
