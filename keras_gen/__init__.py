@@ -31,6 +31,7 @@ def _expose_source_applications():
     module = _importlib_util.module_from_spec(spec)
     _sys.modules["keras_gen.applications"] = module
     spec.loader.exec_module(module)
+    globals()["applications"] = module
 
 
 from keras_gen import utils  # noqa: E402
