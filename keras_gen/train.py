@@ -113,7 +113,7 @@ def main(argv=None):
         num_train=args.num_train, measure=not args.no_metrics, verbose=2,
     )
     print(json.dumps(summary, indent=2))
-    return summary
+    return 0
 
 
 if __name__ == "__main__":
