@@ -3,7 +3,7 @@
 import keras
 
 
-def check_float_images(dtype, what="Images", model_name="The model"):
+def check_float_images(dtype, what="Images", model_name="the model"):
     """Raises `TypeError` for integer/bool data where floats in [-1, 1] are expected."""
     dtype = keras.backend.standardize_dtype(dtype)
     if "int" in dtype or dtype == "bool":

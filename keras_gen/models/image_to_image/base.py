@@ -4,16 +4,8 @@ import keras
 import numpy as np
 from keras import ops
 
-
-def check_float_images(dtype, what):
-    """Raises `TypeError` for integer/bool image batches (they must be floats in [-1, 1])."""
-    dtype = keras.backend.standardize_dtype(dtype)
-    if "int" in dtype or dtype == "bool":
-        raise TypeError(
-            f"{what} have dtype {dtype}, but the model expects floats in [-1, 1]. "
-            "Scale images first, e.g. `keras_gen.datasets.scale_images(x)` "
-            "(x / 127.5 - 1)."
-        )
+from keras_gen.models.validation import check_float_images  # noqa: F401 (used as base.check_float_images)
+from keras_gen.models.validation import check_image_spec  # noqa: F401
 
 
 def expected_image_shape(network, index=0):
@@ -30,21 +22,6 @@ def output_image_shape(network):
     if not outputs:
         return None
     return tuple(outputs[0].shape[1:])
-
-
-def check_image_spec(shape, expected, what, network_name, fix):
-    """Raises `ValueError` if a batch `shape` does not match `(batch,) + expected`."""
-    if expected is None or shape is None:
-        return
-    received = tuple(shape[1:])
-    if len(received) != len(expected) or any(
-        e is not None and r is not None and int(e) != int(r)
-        for e, r in zip(expected, received)
-    ):
-        raise ValueError(
-            f"{what} have shape {tuple(shape)}, but {network_name} expects "
-            f"(batch,) + {tuple(expected)}. {fix}"
-        )
 
 
 def second_spec(x, y):
