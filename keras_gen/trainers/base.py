@@ -33,25 +33,55 @@ class PhaseTrainerMixin:
     def _snapshot_state(self):
         return [(v, ops.copy(v.value)) for v in self._guarded_state_variables()]
 
-    def _apply_phase(self, phase, loss, grads, snapshot):
+    def _phase_gate(self, phase, logs):
+        """Whether this phase's update should apply (None: always).
+
+        A phase whose name is in `self.phase_thresholds` (set by
+        `keras_gen.callbacks.AdaptiveSchedule`) trains only while its
+        monitored loss is above the threshold. The fraction of applied
+        updates is logged as `<phase>_update_rate` when that tracker exists.
+        """
+        rule = getattr(self, "phase_thresholds", None) or {}
+        rule = rule.get(phase.name)
+        if rule is None:
+            return None
+        log_name, threshold = rule
+        return ops.greater(ops.convert_to_tensor(logs[log_name]), threshold)
+
+    def _record_gate(self, phase, gate):
+        tracker = self._loss_trackers.get(f"{phase.name}_update_rate")
+        if tracker is not None and gate is not None:
+            tracker.update_state(ops.cast(gate, "float32"))
+
+    def _apply_phase(self, phase, loss, grads, snapshot, logs=None):
         """Applies one phase's gradients, skipping the update if not finite.
 
         A step whose loss or gradients contain NaN/Inf applies zero gradients
         and restores normalization statistics to their values before the
         step, so no non-finite value is written into the model; the
-        non-finite loss is logged, and `fit()` stops after that step.
+        non-finite loss is logged, and `fit()` stops after that step. A
+        phase closed by its gate (see `_phase_gate`) leaves its weights and
+        optimizer state exactly as they were.
         """
         grads = [ops.zeros_like(v) if g is None else g for g, v in zip(grads, phase.variables)]
         finite = ops.all(ops.isfinite(loss))
         for g in grads:
             finite = ops.logical_and(finite, ops.all(ops.isfinite(g)))
         grads = [ops.where(finite, g, ops.zeros_like(g)) for g in grads]
-        self.optimizer[phase.optimizer].apply(grads, phase.variables)
+        optimizer = self.optimizer[phase.optimizer]
+        gate = self._phase_gate(phase, logs or {})
+        if gate is not None:
+            kept = [(v, ops.copy(v.value)) for v in list(phase.variables) + list(optimizer.variables)]
+        optimizer.apply(grads, phase.variables)
         if phase.constraint is not None:
             for variable in phase.variables:
                 variable.assign(phase.constraint(variable.value))
         for variable, old_value in snapshot:
             variable.assign(ops.where(finite, variable.value, old_value))
+        if gate is not None:
+            for variable, old_value in kept:
+                variable.assign(ops.where(gate, variable.value, old_value))
+            self._record_gate(phase, gate)
 
     def _update_trackers(self, logs):
         for name, value in logs.items():

@@ -54,7 +54,7 @@ class JAXPhaseTrainer(PhaseTrainerMixin):
         values = [scope.get_current_value(v) for v in variables]
         (loss, (logs, updated)), grads = jax.value_and_grad(loss_fn, has_aux=True)(values)
         scope.state_mapping.update(updated)
-        self._apply_phase(phase, loss, grads, snapshot)
+        self._apply_phase(phase, loss, grads, snapshot, logs)
         self._update_trackers(logs)
 
     def test_step(self, state, data):

@@ -18,7 +18,7 @@ class TensorFlowPhaseTrainer(PhaseTrainerMixin):
                     loss, logs = self.compute_phase_loss(phase.name, data, training=True)
                     scaled_loss = loss / replicas if replicas > 1 else loss
                 grads = tape.gradient(scaled_loss, phase.variables)
-                self._apply_phase(phase, loss, grads, snapshot)
+                self._apply_phase(phase, loss, grads, snapshot, logs)
                 self._update_trackers(logs)
         self._end_train_step()
         return self._tracker_results()

@@ -13,7 +13,7 @@ def _require_grad_only(variables, phase_variables):
 
 
 class TorchPhaseTrainer(PhaseTrainerMixin):
-    def _apply_phase(self, phase, loss, grads, snapshot):
+    def _apply_phase(self, phase, loss, grads, snapshot, logs=None):
         # Eager execution can branch on the data: one fused finiteness check
         # (NaN/Inf in any gradient makes its norm non-finite) instead of the
         # per-tensor `where` of the graph backends, and a non-finite step is
@@ -21,6 +21,10 @@ class TorchPhaseTrainer(PhaseTrainerMixin):
         grads = [torch.zeros_like(v.value) if g is None else g for g, v in zip(grads, phase.variables)]
         norms = torch._foreach_norm(grads) if grads else []
         total = loss.float().sum() + (torch.stack(norms).sum() if norms else 0.0)
+        gate = self._phase_gate(phase, logs or {})
+        self._record_gate(phase, gate)
+        if gate is not None and not bool(gate):
+            return
         if bool(torch.isfinite(total)):
             self.optimizer[phase.optimizer].apply(grads, phase.variables)
             if phase.constraint is not None:
@@ -43,7 +47,7 @@ class TorchPhaseTrainer(PhaseTrainerMixin):
                     loss.backward()
                     grads = [v.value.grad for v in phase.variables]
                     with torch.no_grad():
-                        self._apply_phase(phase, loss.detach(), grads, snapshot)
+                        self._apply_phase(phase, loss.detach(), grads, snapshot, logs)
                         self._update_trackers(logs)
         finally:
             _require_grad_only(trainable, trainable)

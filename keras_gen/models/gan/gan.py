@@ -5,9 +5,11 @@ import numpy as np
 from keras import ops
 
 from keras_gen import losses as losses_module
+from keras_gen.layers.diff_augment import DiffAugment
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.models.validation import check_float_images
 from keras_gen.models.validation import check_image_spec
+from keras_gen.networks.biggan import truncated_normal_latents
 from keras_gen.trainers import Phase
 
 GRADIENT_PENALTIES = ("wgan_gp", "r1")
@@ -52,12 +54,26 @@ class GAN(GenerativeModel):
             (original WGAN, Arjovsky et al. 2017: c = 0.01).
         ema_decay: keep an exponential moving average of the generator
             (see `enable_ema`); `generate()` then uses the average.
+        augmentation: differentiable augmentation of every image the
+            discriminator sees, real and fake, in both phases (Zhao et al.
+            2020): a `keras_gen.layers.DiffAugment` or its policy string, e.g.
+            `"color,translation,cutout"`; None for none.
         seed: seed for the latent noise.
+
+    Regularization losses of the networks (`model.losses`, e.g. BigGAN's
+    `keras_gen.losses.OrthogonalRegularizer` on the generator's kernels) are
+    added to that network's phase loss and logged as `g_reg` / `d_reg`.
 
     Default optimizers are Adam(2e-4, beta_1=0.5) for both networks (Radford
     et al. 2016). Recommended instead: WGAN-GP Adam(1e-4, beta_1=0,
     beta_2=0.9) with 5 critic steps; WGAN with clipping RMSprop(5e-5);
     SAGAN/hinge Adam(1e-4 G, 4e-4 D, beta_1=0, beta_2=0.9).
+
+    BigGAN techniques (Brock et al. 2019) are options: orthogonal
+    initialization and regularization in the networks
+    (`keras_gen.networks.biggan_generator(orthogonal_regularization=1e-4)`),
+    `discriminator_steps=2`, and truncation at sampling time,
+    `generate(n, truncation=0.5)`.
 
     Example:
 
@@ -87,6 +103,7 @@ class GAN(GenerativeModel):
         generator_steps=1,
         weight_clip=None,
         ema_decay=None,
+        augmentation=None,
         seed=None,
         **kwargs,
     ):
@@ -124,6 +141,11 @@ class GAN(GenerativeModel):
         if weight_clip is not None and weight_clip <= 0:
             raise ValueError(f"weight_clip must be positive or None; received {weight_clip}.")
         self.weight_clip = weight_clip
+        self.augmentation = _augmentation_layer(augmentation, seed)
+        if self.augmentation is not None and not self.augmentation.built:
+            # Built now from the discriminator's input: an unbuilt layer would
+            # make `fit()` trace the model's `call` on the training images.
+            self.augmentation.build(_image_input_shape(discriminator))
         if ema_decay is not None:
             self.enable_ema(ema_decay)
         self._finish_init()
@@ -137,6 +159,9 @@ class GAN(GenerativeModel):
         discriminator_logs = ("d_loss",)
         if self.gradient_penalty is not None:
             discriminator_logs += (self.gradient_penalty,)
+        if self.discriminator.losses:
+            discriminator_logs += ("d_reg",)
+        generator_logs = ("g_loss",) + (("g_reg",) if self.generator.losses else ())
         return [
             Phase(
                 "discriminator",
@@ -151,7 +176,7 @@ class GAN(GenerativeModel):
                 optimizer="generator",
                 variables=self.generator.trainable_variables,
                 repeats=self.generator_steps,
-                log_names=("g_loss",),
+                log_names=generator_logs,
             ),
         ]
 
@@ -191,11 +216,33 @@ class GAN(GenerativeModel):
         self.validate_batch_spec(tuple(x.shape), x.dtype)
         return x
 
+    def augment(self, images, training=True):
+        """Applies the model's differentiable augmentation (identity if none)."""
+        if self.augmentation is None:
+            return images
+        return self.augmentation(images, training=training)
+
+    def regularization_loss(self, model):
+        """The sum of `model.losses` as a scalar (0 when it has none)."""
+        if not model.losses:
+            return ops.zeros(())
+        return ops.sum(ops.stack([ops.cast(ops.sum(loss), "float32") for loss in model.losses]))
+
+    def add_regularization(self, model, loss, logs, log_name):
+        """Adds `model`'s regularization losses to `loss`, logging them as `log_name`."""
+        if not model.losses:
+            return loss
+        regularization = self.regularization_loss(model)
+        logs[log_name] = regularization
+        return loss + regularization
+
     def compute_phase_loss(self, phase, data, training=True):
         real = self.real_samples(data)
         latents = self.sample_latents(ops.shape(real)[0])
         if phase == "discriminator":
             fake = ops.stop_gradient(self.generator(latents, training=training))
+            real = self.augment(real, training)
+            fake = self.augment(fake, training)
             real_logits = self.discriminator(real, training=training)
             fake_logits = self.discriminator(fake, training=training)
             d_loss = self.adversarial_loss.discriminator(real_logits, fake_logits)
@@ -205,14 +252,17 @@ class GAN(GenerativeModel):
                 penalty = self._penalty(real, fake, training)
                 logs[self.gradient_penalty] = penalty
                 total = total + self._penalty_scale() * penalty
+            total = self.add_regularization(self.discriminator, total, logs, "d_reg")
             return total, logs
         if phase == "generator":
-            fake = self.generator(latents, training=training)
+            fake = self.augment(self.generator(latents, training=training), training)
             g_loss = self.adversarial_loss.generator(self.discriminator(fake, training=training))
-            return g_loss, {"g_loss": g_loss}
+            logs = {"g_loss": g_loss}
+            return self.add_regularization(self.generator, g_loss, logs, "g_reg"), logs
         raise ValueError(f"Unknown phase {phase!r}.")
 
     def _penalty(self, real, fake, training):
+        """The unweighted gradient penalty on (already augmented) images."""
         critic = lambda x: self.discriminator(x, training=training)  # noqa: E731
         real = ops.cast(real, "float32")
         if self.gradient_penalty == "wgan_gp":
@@ -251,7 +301,20 @@ class GAN(GenerativeModel):
         """Generates samples for given latent vectors (see `generate`)."""
         return self.generate(len(latents), latents=latents, use_ema=use_ema)
 
-    def generate(self, num_samples, seed=None, batch_size=256, latents=None, use_ema=True):
+    def latents_for(self, num_samples, seed=None, truncation=None):
+        """Latent vectors for `generate` as a float32 NumPy array.
+
+        An int `seed` or a `truncation` draws them with NumPy (the same on
+        every backend; `truncation=t` resamples entries with |z| > t, BigGAN's
+        truncation trick); otherwise they come from the model's seed generator.
+        """
+        if seed is None and truncation is None:
+            return ops.convert_to_numpy(self.sample_latents(num_samples))
+        return truncated_normal_latents(num_samples, self.latent_dim, truncation, seed)
+
+    def generate(
+        self, num_samples, seed=None, batch_size=256, latents=None, truncation=None, use_ema=True
+    ):
         """Generates samples as a NumPy array.
 
         Args:
@@ -261,18 +324,21 @@ class GAN(GenerativeModel):
                 generator.
             batch_size: samples per generator call.
             latents: explicit latent vectors `(num_samples, latent_dim)`.
+            truncation: the truncation trick (Brock et al. 2019): draw each
+                latent entry from N(0, 1) truncated to [-t, t]. Smaller `t`
+                gives less varied, more typical samples; None, no truncation.
             use_ema: use the moving average of the generator when one is
                 kept (`ema_decay` or `keras_gen.callbacks.GeneratorEMA`).
 
         Returns:
             NumPy array of `num_samples` samples (images in [-1, 1]).
+
+        Example:
+
+        >>> typical = gan.generate(64, seed=0, truncation=0.5)
         """
         if latents is None:
-            if seed is None:
-                latents = ops.convert_to_numpy(self.sample_latents(num_samples))
-            else:
-                rng = np.random.default_rng(seed)
-                latents = rng.standard_normal((num_samples, self.latent_dim)).astype("float32")
+            latents = self.latents_for(num_samples, seed, truncation)
         latents = np.asarray(latents, dtype="float32")
         if latents.ndim != 2 or latents.shape[1] != self.latent_dim:
             raise ValueError(
@@ -302,6 +368,11 @@ class GAN(GenerativeModel):
                 "generator_steps": self.generator_steps,
                 "weight_clip": self.weight_clip,
                 "ema_decay": self.ema_decay,
+                "augmentation": (
+                    None
+                    if self.augmentation is None
+                    else keras.saving.serialize_keras_object(self.augmentation)
+                ),
                 "seed": self.seed,
             }
         )
@@ -314,7 +385,33 @@ class GAN(GenerativeModel):
             config[key] = keras.saving.deserialize_keras_object(
                 config[key], custom_objects=custom_objects
             )
+        if isinstance(config.get("augmentation"), dict):
+            config["augmentation"] = keras.saving.deserialize_keras_object(
+                config["augmentation"], custom_objects=custom_objects
+            )
         return cls(**config)
+
+
+def _image_input_shape(discriminator):
+    inputs = getattr(discriminator, "inputs", None)
+    if not inputs:
+        raise ValueError(
+            "`augmentation` needs a discriminator with a known image input "
+            "(a functional or Sequential model with an `Input`)."
+        )
+    return tuple(inputs[0].shape)
+
+
+def _augmentation_layer(augmentation, seed):
+    if augmentation is None or isinstance(augmentation, DiffAugment):
+        return augmentation
+    if isinstance(augmentation, str):
+        return DiffAugment(augmentation, seed=seed)
+    raise TypeError(
+        "`augmentation` must be None, a policy string such as "
+        "'color,translation,cutout', or a keras_gen.layers.DiffAugment; "
+        f"received {type(augmentation).__name__}."
+    )
 
 
 def _positive_int(value, name):
