@@ -78,6 +78,9 @@ def save_to_preset(model, preset_dir, metadata=None, model_card=None):
     Returns:
         `preset_dir`.
 
+    Only the model is stored, not its optimizer state: a preset loads
+    uncompiled, and fine-tuning starts with `compile()`.
+
     Example:
 
     >>> keras_gen.presets.save_to_preset(gan, "my_dcgan",
@@ -85,6 +88,7 @@ def save_to_preset(model, preset_dir, metadata=None, model_card=None):
     >>> gan = keras_gen.presets.from_preset("my_dcgan")
     """
     os.makedirs(preset_dir, exist_ok=True)
+    model = _without_training_state(model)
     config = keras.saving.serialize_keras_object(model)
     with open(os.path.join(preset_dir, CONFIG_FILE), "w") as f:
         json.dump(config, f, indent=2, sort_keys=True)
@@ -109,6 +113,15 @@ def save_to_preset(model, preset_dir, metadata=None, model_card=None):
     with open(os.path.join(preset_dir, MODEL_CARD_FILE), "w") as f:
         f.write(model_card)
     return preset_dir
+
+
+def _without_training_state(model):
+    """An uncompiled copy of a compiled model (weights without optimizer state)."""
+    if not getattr(model, "compiled", False):
+        return model
+    copy = model.__class__.from_config(model.get_config())
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def load_metadata(name_or_dir):

@@ -74,3 +74,21 @@ def test_preset_round_trip_of_any_model(tmp_path):
     gan.save_weights(weights)
     again = keras_gen.applications.DCGAN(weights=weights, latent_dim=8, base_filters=8, include_discriminator=True)
     np.testing.assert_allclose(again.generate(3, seed=1), gan.generate(3, seed=1), atol=1e-6)
+
+
+def test_preset_of_a_trained_model_stores_no_optimizer_state(tmp_path):
+    gan = keras_gen.applications.DCGAN(weights=None, latent_dim=8, base_filters=8, include_discriminator=True)
+    gan.compile()
+    images = np.random.default_rng(0).uniform(-1, 1, (8, 28, 28, 1)).astype("float32")
+    gan.fit(images, batch_size=8, epochs=1, verbose=0)
+    path = presets.save_to_preset(gan, str(tmp_path / "trained"))
+    loaded = presets.from_preset(path)
+    assert not loaded.compiled
+    # Every stored variable is a model variable: no optimizer moments.
+    import h5py
+
+    with h5py.File(os.path.join(path, "model.weights.h5")) as f:
+        assert "optimizer" not in f
+    np.testing.assert_allclose(loaded.generate(3, seed=1), gan.generate(3, seed=1), atol=1e-6)
+    loaded.compile()
+    loaded.fit(images, batch_size=8, epochs=1, verbose=0)
