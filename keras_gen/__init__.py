@@ -46,3 +46,13 @@ from keras_gen import datasets  # noqa: E402
 from keras_gen import presets  # noqa: E402
 
 _expose_source_applications()
+
+
+def __getattr__(name):
+    # `keras_gen.applications` imports the model families, so it loads on
+    # first use rather than with the package.
+    if name == "applications":
+        import importlib
+
+        return importlib.import_module("keras_gen.applications")
+    raise AttributeError(f"module 'keras_gen' has no attribute {name!r}")

@@ -9,3 +9,4 @@ from keras_gen.layers.self_attention import SelfAttention2D
 from keras_gen.layers.depth_to_space import DepthToSpace
 from keras_gen.layers.image_pool import ImagePool
 from keras_gen.layers.reflection_padding import ReflectionPadding2D
+from keras_gen.layers.spectral_normalization import SpectralNormalization

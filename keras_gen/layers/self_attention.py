@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from keras_gen.layers.spectral_normalization import SpectralNormalization
+
 
 @keras.saving.register_keras_serializable(package="keras_gen")
 class SelfAttention2D(keras.layers.Layer):
@@ -28,7 +30,7 @@ class SelfAttention2D(keras.layers.Layer):
         pool_keys_values: 2x2 max-pool keys and values (official code: True);
             needs even height and width.
         use_spectral_norm: wrap the 1x1 convolutions in
-            `keras.layers.SpectralNormalization` (SAGAN does, in G and D).
+            `keras_gen.layers.SpectralNormalization` (SAGAN does, in G and D).
         kernel_initializer: initializer of the 1x1 convolutions.
         **kwargs: base `keras.layers.Layer` arguments.
 
@@ -77,7 +79,7 @@ class SelfAttention2D(keras.layers.Layer):
             name=name,
         )
         if self.use_spectral_norm:
-            return keras.layers.SpectralNormalization(conv, name=f"{name}_sn")
+            return SpectralNormalization(conv, name=f"{name}_sn")
         return conv
 
     def build(self, input_shape):

@@ -22,6 +22,7 @@ from N(1, 0.02) (the PyTorch DCGAN reference), momentum 0.9 and epsilon 1e-5.
 import keras
 
 from keras_gen.layers.depth_to_space import DepthToSpace
+from keras_gen.layers.spectral_normalization import SpectralNormalization
 
 UPSAMPLING_MODES = ("transpose", "resize", "subpixel")
 
@@ -191,7 +192,7 @@ def dcgan_discriminator(
             power of two (e.g. 28, 32, 64).
         base_filters: filters of the first convolution; each later one doubles.
         spectral_norm: wrap every convolution and the output `Dense` in
-            `keras.layers.SpectralNormalization` (Miyato et al., 2018) and drop
+            `keras_gen.layers.SpectralNormalization` (Miyato et al., 2018) and drop
             BatchNorm.
         name: model name.
 
@@ -215,7 +216,7 @@ def dcgan_discriminator(
 
     def wrap(layer):
         if spectral_norm:
-            return keras.layers.SpectralNormalization(layer, name=f"{layer.name}_sn")
+            return SpectralNormalization(layer, name=f"{layer.name}_sn")
         return layer
 
     images = keras.Input((side, side, channels), name="images")

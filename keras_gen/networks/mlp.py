@@ -6,6 +6,8 @@ discriminator outputs logits.
 
 import keras
 
+from keras_gen.layers.spectral_normalization import SpectralNormalization
+
 
 def _check_units(hidden_units):
     units = tuple(int(u) for u in hidden_units)
@@ -66,7 +68,7 @@ def mlp_discriminator(
         hidden_units: units of each hidden `Dense` layer.
         activation: activation of the hidden layers; `"leaky_relu"` uses a
             negative slope of 0.2.
-        spectral_norm: wrap every `Dense` in `keras.layers.SpectralNormalization`.
+        spectral_norm: wrap every `Dense` in `keras_gen.layers.SpectralNormalization`.
         name: model name.
 
     Returns:
@@ -87,7 +89,7 @@ def mlp_discriminator(
 
     def wrap(layer):
         if spectral_norm:
-            return keras.layers.SpectralNormalization(layer, name=f"{layer.name}_sn")
+            return SpectralNormalization(layer, name=f"{layer.name}_sn")
         return layer
 
     points = keras.Input((int(input_dim),), name="points")

@@ -16,6 +16,7 @@ from keras import ops
 
 from keras_gen.layers.conditional_batch_normalization import ConditionalBatchNormalization
 from keras_gen.layers.self_attention import SelfAttention2D
+from keras_gen.layers.spectral_normalization import SpectralNormalization
 
 
 def image_geometry(image_shape):
@@ -87,7 +88,7 @@ class LayerFactory:
     Args:
         kernel_initializer: initializer identifier; each layer gets a fresh
             instance (so an unseeded initializer draws new values per layer).
-        spectral_norm: wrap layers in `keras.layers.SpectralNormalization`.
+        spectral_norm: wrap layers in `keras_gen.layers.SpectralNormalization`.
         kernel_regularizer: optional regularizer for every kernel.
 
     Example:
@@ -107,7 +108,7 @@ class LayerFactory:
 
     def _wrap(self, layer):
         if self.spectral_norm:
-            return keras.layers.SpectralNormalization(layer, name=f"{layer.name}_sn")
+            return SpectralNormalization(layer, name=f"{layer.name}_sn")
         return layer
 
     def _kwargs(self):

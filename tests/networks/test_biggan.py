@@ -2,6 +2,7 @@ import keras
 import numpy as np
 import pytest
 
+from keras_gen.layers import SpectralNormalization
 from keras_gen.layers import ConditionalBatchNormalization
 from keras_gen.losses import orthogonal_regularization
 from keras_gen.networks import biggan_generator
@@ -71,7 +72,7 @@ def test_orthogonal_initialization_and_regularization(generator):
     kernels = [
         layer.layer.kernel
         for layer in generator._flatten_layers()
-        if isinstance(layer, keras.layers.SpectralNormalization)
+        if isinstance(layer, SpectralNormalization)
         and layer.layer.kernel_regularizer is not None
     ]
     losses = generator.losses

@@ -2,6 +2,7 @@ import keras
 import numpy as np
 import pytest
 
+from keras_gen.layers import SpectralNormalization
 from keras_gen.layers import DepthToSpace
 from keras_gen.networks import dcgan_discriminator
 from keras_gen.networks import dcgan_generator
@@ -47,7 +48,7 @@ def test_discriminator_logits(image_shape, spectral_norm):
     # Logits, not probabilities: the last Dense has no activation.
     last = discriminator.layers[-1]
     assert getattr(last, "layer", last).activation is keras.activations.linear
-    assert len(_layers_of(discriminator, keras.layers.SpectralNormalization)) == (
+    assert len(_layers_of(discriminator, SpectralNormalization)) == (
         (len(_layers_of(discriminator, keras.layers.LeakyReLU)) + 1) if spectral_norm else 0
     )
 

@@ -2,6 +2,7 @@ import keras
 import numpy as np
 import pytest
 
+from keras_gen.layers import SpectralNormalization
 from keras_gen.networks import mlp_discriminator
 from keras_gen.networks import mlp_generator
 
@@ -19,7 +20,7 @@ def test_discriminator_logits(spectral_norm):
     discriminator = mlp_discriminator(input_dim=2, hidden_units=(16, 16), spectral_norm=spectral_norm)
     x = np.random.default_rng(0).standard_normal((7, 2)).astype("float32")
     assert tuple(discriminator(x).shape) == (7, 1)
-    wrapped = [l for l in discriminator.layers if isinstance(l, keras.layers.SpectralNormalization)]
+    wrapped = [l for l in discriminator.layers if isinstance(l, SpectralNormalization)]
     assert len(wrapped) == (3 if spectral_norm else 0)
 
 

@@ -2,6 +2,7 @@ import keras
 import numpy as np
 import pytest
 
+from keras_gen.layers import SpectralNormalization
 from keras_gen.layers import ConditionalBatchNormalization
 from keras_gen.layers import SelfAttention2D
 from keras_gen.networks import sagan_discriminator
@@ -24,7 +25,7 @@ def _z(n=4, seed=0):
 def _sn_wrapped_kernels(model):
     wrapped, plain = 0, 0
     for layer in model._flatten_layers(include_self=False):
-        if isinstance(layer, keras.layers.SpectralNormalization):
+        if isinstance(layer, SpectralNormalization):
             wrapped += 1
         elif isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
             plain += 1
