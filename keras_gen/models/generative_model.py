@@ -223,9 +223,24 @@ class GenerativeModel(PhaseTrainer, keras.Model):
             _check_distribution_batches(x, batch_size)
         callbacks = list(callbacks or [])
         callbacks.append(NonFiniteLossMonitor())
-        return super().fit(
-            x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks, **kwargs
-        )
+        snapshot = None
+        if keras.backend.backend() == "jax":
+            from keras_gen.trainers.jax_trainer import snapshot_model_state
+
+            snapshot = snapshot_model_state(self)
+        try:
+            return super().fit(
+                x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
+                **kwargs,
+            )
+        except Exception:
+            # Data that can only be checked when the step is traced (Python
+            # generators, PyDataset) raises there; the model stays usable.
+            if snapshot is not None:
+                from keras_gen.trainers.jax_trainer import restore_purged_state
+
+                restore_purged_state(snapshot)
+            raise
 
 
 class NonFiniteLossMonitor(keras.callbacks.Callback):

@@ -15,3 +15,7 @@ from keras_gen.networks.unet import unet_generator
 from keras_gen.networks.patchgan import patchgan_discriminator
 from keras_gen.networks.patchgan import patchgan_receptive_field
 from keras_gen.networks.resnet_generator import resnet_generator
+from keras_gen.networks.conditional import conditional_dcgan_discriminator
+from keras_gen.networks.conditional import conditional_dcgan_generator
+from keras_gen.networks.conditional import conditional_mlp_discriminator
+from keras_gen.networks.conditional import conditional_mlp_generator

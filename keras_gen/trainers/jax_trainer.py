@@ -63,3 +63,24 @@ class JAXPhaseTrainer(PhaseTrainerMixin):
             logs = self._evaluate_phases(data)
         new_state = tuple([scope.get_current_value(v) for v in group] for group in groups)
         return logs, new_state
+
+
+def snapshot_model_state(model):
+    """References to every variable's value (JAX arrays are immutable: no copy)."""
+    variables = list(model.variables)
+    if getattr(model, "optimizer", None) is not None:
+        variables += list(model.optimizer.variables)
+    variables += list(model.metrics_variables)
+    return [(v, v.value) for v in variables]
+
+
+def restore_purged_state(snapshot):
+    """Gives back their values to variables that `fit()` purged before failing.
+
+    Keras's JAX `fit` moves variable values into the training state and
+    empties the variables; an error while tracing the first step would
+    leave the model without weights.
+    """
+    for variable, value in snapshot:
+        if getattr(variable, "_value", None) is None:
+            variable.assign(value)

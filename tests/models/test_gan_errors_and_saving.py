@@ -157,3 +157,22 @@ def test_weights_load_across_backends(tmp_path):
     )
     gan.load_weights(path)
     np.testing.assert_allclose(gan.generate(6, seed=3), np.load(out), rtol=1e-5, atol=1e-6)
+
+
+def test_error_found_only_when_tracing_leaves_the_model_usable():
+    # A Python generator cannot be checked before fit(); its uint8 batches
+    # are refused when the step is traced. On JAX, fit() has by then moved
+    # the weights into its training state: they must come back.
+    gan = keras_gen.models.GAN(tiny_generator(latent_dim=4), tiny_discriminator(), seed=0)
+    gan.compile()
+
+    def integer_batches():
+        while True:
+            yield (np.ones((8, 2), "uint8"),)
+
+    with pytest.raises(TypeError, match="float"):
+        gan.fit(integer_batches(), steps_per_epoch=2, epochs=1, verbose=0)
+    good = np.random.default_rng(0).standard_normal((32, 2)).astype("float32")
+    history = gan.fit(good, batch_size=16, epochs=1, verbose=0)
+    assert np.isfinite(history.history["d_loss"][0])
+    assert gan.generate(2, seed=0).shape == (2, 2)

@@ -247,13 +247,8 @@ class GAN(GenerativeModel):
             fake_logits = self.discriminator(fake, training=training)
             d_loss = self.adversarial_loss.discriminator(real_logits, fake_logits)
             logs = {"d_loss": d_loss}
-            total = d_loss
-            if self.gradient_penalty is not None:
-                penalty = self._penalty(real, fake, training)
-                logs[self.gradient_penalty] = penalty
-                total = total + self._penalty_scale() * penalty
-            total = self.add_regularization(self.discriminator, total, logs, "d_reg")
-            return total, logs
+            critic = lambda x: self.discriminator(x, training=training)  # noqa: E731
+            return self.finish_discriminator_loss(d_loss, logs, critic, real, fake), logs
         if phase == "generator":
             fake = self.augment(self.generator(latents, training=training), training)
             g_loss = self.adversarial_loss.generator(self.discriminator(fake, training=training))
@@ -261,9 +256,28 @@ class GAN(GenerativeModel):
             return self.add_regularization(self.generator, g_loss, logs, "g_reg"), logs
         raise ValueError(f"Unknown phase {phase!r}.")
 
-    def _penalty(self, real, fake, training):
-        """The unweighted gradient penalty on (already augmented) images."""
-        critic = lambda x: self.discriminator(x, training=training)  # noqa: E731
+    def finish_discriminator_loss(self, loss, logs, critic, real, fake):
+        """Adds the gradient penalty and the discriminator's regularization to `loss`.
+
+        Args:
+            loss: the adversarial (and any auxiliary) discriminator loss.
+            logs: dict of logged values, updated with the penalty and `d_reg`.
+            critic: `fn(images) -> logits`, the discriminator as the penalty
+                sees it (a conditional model binds the labels here).
+            real: the (augmented) real images the discriminator saw.
+            fake: the (augmented) generated images.
+
+        Returns:
+            The total discriminator loss.
+        """
+        if self.gradient_penalty is not None:
+            penalty = self.gradient_penalty_value(critic, real, fake)
+            logs[self.gradient_penalty] = penalty
+            loss = loss + self._penalty_scale() * penalty
+        return self.add_regularization(self.discriminator, loss, logs, "d_reg")
+
+    def gradient_penalty_value(self, critic, real, fake):
+        """The unweighted WGAN-GP or R1 penalty of `critic` on (augmented) images."""
         real = ops.cast(real, "float32")
         if self.gradient_penalty == "wgan_gp":
             return losses_module.gradient_penalty(critic, real, fake, seed=self.seed_generator)
