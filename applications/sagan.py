@@ -102,8 +102,6 @@ def _architecture_of(gan):
 
 
 def _load_weights_file(gan, weights):
-    if not os.path.isfile(weights):
-        raise ValueError(f"Weights file {weights!r} does not exist.")
     try:
         gan.load_weights(weights)
     except ValueError:
@@ -182,6 +180,8 @@ def SAGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None,
             return gan
         return gan.ema_model if gan.ema_model is not None else gan.generator
 
+    if weights is not None and not os.path.isfile(weights):
+        raise ValueError(f"Weights file {weights!r} does not exist.")
     config = dict(SAGAN_MNIST_CONFIG)
     config.update({k: v for k, v in requested.items() if v is not None})
     gan = build_sagan(name=name, **config)

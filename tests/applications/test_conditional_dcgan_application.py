@@ -33,7 +33,9 @@ def test_preset_generates_the_requested_digits():
     labels = np.repeat(np.arange(10), 20)
     images = model.generate(labels=labels, seed=3)
     assert images.shape == (200, 28, 28, 1) and images.min() >= -1 and images.max() <= 1
-    np.testing.assert_array_equal(images[:10], model.generate(labels=labels[:10], seed=3))
+    # Same seed, same latents: a smaller batch gives the same digits (up to
+    # float differences between batch sizes under XLA).
+    np.testing.assert_allclose(images[:10], model.generate(labels=labels[:10], seed=3), atol=1e-4)
     classifier = keras_gen.metrics.load_digits_classifier()
     predicted = np.argmax(classifier.predict(images, verbose=0), axis=-1)
     per_class = [np.mean(predicted[labels == k] == k) for k in range(10)]
