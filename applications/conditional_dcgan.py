@@ -85,18 +85,11 @@ def ConditionalDCGAN(weights=None, image_shape=None, latent_dim=None, num_classe
             "num_classes": model.num_classes,
             "conditioning": model.conditioning,
         }
-        for key, value in requested.items():
-            if value is None or key not in actual:
-                if value is not None and key == "base_filters":
-                    raise ValueError(
-                        f"weights={weights!r} fixes the architecture: leave `base_filters` out."
-                    )
-                continue
-            if (tuple(value) if key == "image_shape" else value) != actual[key]:
-                raise ValueError(
-                    f"weights={weights!r} was trained with {key}={actual[key]!r}, but "
-                    f"{key}={value!r} was requested. Leave `{key}` out to use the preset."
-                )
+        if base_filters is not None:
+            raise ValueError(
+                f"weights={weights!r} fixes the architecture: leave `base_filters` out."
+            )
+        presets.check_preset_arguments(weights, requested, actual)
         return model
     config = dict(CGAN_MNIST_CONFIG)
     config.update({key: value for key, value in requested.items() if value is not None})

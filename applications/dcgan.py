@@ -80,14 +80,7 @@ def DCGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None, up
             "image_shape": tuple(gan.generator.outputs[0].shape[1:]),
             "latent_dim": gan.latent_dim,
         }
-        for key, value in requested.items():
-            if value is None or key not in actual:
-                continue
-            if (tuple(value) if isinstance(value, (list, tuple)) else value) != actual[key]:
-                raise ValueError(
-                    f"The {weights!r} weights need {key}={actual[key]!r}; received "
-                    f"{key}={value!r}. Leave it out, or use weights=None."
-                )
+        presets.check_preset_arguments(weights, requested, actual)
         if include_discriminator:
             return gan
         # Presets trained with a generator EMA ship the average as the generator.

@@ -168,14 +168,7 @@ def SAGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None,
         preset_dir = presets.resolve_preset(weights)
         gan = presets.from_preset(preset_dir)
         actual = _architecture_of(gan)
-        for key, value in requested.items():
-            if value is None:
-                continue
-            if (tuple(value) if isinstance(value, (list, tuple)) else value) != actual[key]:
-                raise ValueError(
-                    f"The {weights!r} weights need {key}={actual[key]!r}; received "
-                    f"{key}={value!r}. Leave it out, or use weights=None."
-                )
+        presets.check_preset_arguments(weights, requested, actual)
         if include_discriminator:
             return gan
         return gan.ema_model if gan.ema_model is not None else gan.generator

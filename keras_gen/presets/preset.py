@@ -124,6 +124,29 @@ def _without_training_state(model):
     return copy
 
 
+def check_preset_arguments(weights, requested, actual):
+    """Raises if arguments given with a preset contradict its architecture.
+
+    Args:
+        weights: the preset name or folder (for the message).
+        requested: dict argument name -> value passed by the caller (None:
+            not given).
+        actual: dict argument name -> value of the loaded preset; names
+            missing here are not checked.
+
+    Raises:
+        ValueError: naming the argument, the preset's value and the fix.
+    """
+    for key, value in requested.items():
+        if value is None or key not in actual:
+            continue
+        if (tuple(value) if isinstance(value, (list, tuple)) else value) != actual[key]:
+            raise ValueError(
+                f"The {weights!r} weights need {key}={actual[key]!r}; received "
+                f"{key}={value!r}. Leave it out, or use weights=None."
+            )
+
+
 def load_metadata(name_or_dir):
     """Returns the `metadata.json` of a preset as a dict."""
     with open(os.path.join(resolve_preset(name_or_dir), METADATA_FILE)) as f:
