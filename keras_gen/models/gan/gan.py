@@ -236,11 +236,17 @@ class GAN(GenerativeModel):
         logs[log_name] = regularization
         return loss + regularization
 
+    def fake_samples(self, batch_size, phase, training=True):
+        """Generated samples for one phase of a train (or evaluation) step."""
+        return self.generator(self.sample_latents(batch_size), training=training)
+
     def compute_phase_loss(self, phase, data, training=True):
         real = self.real_samples(data)
-        latents = self.sample_latents(ops.shape(real)[0])
+        if phase not in ("discriminator", "generator"):
+            raise ValueError(f"Unknown phase {phase!r}.")
+        fake = self.fake_samples(ops.shape(real)[0], phase, training)
         if phase == "discriminator":
-            fake = ops.stop_gradient(self.generator(latents, training=training))
+            fake = ops.stop_gradient(fake)
             real = self.augment(real, training)
             fake = self.augment(fake, training)
             real_logits = self.discriminator(real, training=training)
@@ -249,12 +255,10 @@ class GAN(GenerativeModel):
             logs = {"d_loss": d_loss}
             critic = lambda x: self.discriminator(x, training=training)  # noqa: E731
             return self.finish_discriminator_loss(d_loss, logs, critic, real, fake), logs
-        if phase == "generator":
-            fake = self.augment(self.generator(latents, training=training), training)
-            g_loss = self.adversarial_loss.generator(self.discriminator(fake, training=training))
-            logs = {"g_loss": g_loss}
-            return self.add_regularization(self.generator, g_loss, logs, "g_reg"), logs
-        raise ValueError(f"Unknown phase {phase!r}.")
+        fake = self.augment(fake, training)
+        g_loss = self.adversarial_loss.generator(self.discriminator(fake, training=training))
+        logs = {"g_loss": g_loss}
+        return self.add_regularization(self.generator, g_loss, logs, "g_reg"), logs
 
     def finish_discriminator_loss(self, loss, logs, critic, real, fake):
         """Adds the gradient penalty and the discriminator's regularization to `loss`.

@@ -207,27 +207,12 @@ class StyleGAN(GAN):
         decay = self.w_average_decay
         self.w_average.assign(decay * self.w_average.value + (1.0 - decay) * batch_mean)
 
-    def compute_phase_loss(self, phase, data, training=True):
-        real = self.real_samples(data)
-        styles, w = self.training_styles(self.sample_latents(ops.shape(real)[0]), training=training)
-        if phase == "discriminator":
-            fake = ops.stop_gradient(self.synthesis(styles, training=training))
-            real = self.augment(real, training)
-            fake = self.augment(fake, training)
-            real_logits = self.discriminator(real, training=training)
-            fake_logits = self.discriminator(fake, training=training)
-            d_loss = self.adversarial_loss.discriminator(real_logits, fake_logits)
-            logs = {"d_loss": d_loss}
-            critic = lambda x: self.discriminator(x, training=training)  # noqa: E731
-            return self.finish_discriminator_loss(d_loss, logs, critic, real, fake), logs
-        if phase == "generator":
-            if training:
-                self.update_w_average(w)
-            fake = self.augment(self.synthesis(styles, training=training), training)
-            g_loss = self.adversarial_loss.generator(self.discriminator(fake, training=training))
-            logs = {"g_loss": g_loss}
-            return self.add_regularization(self.generator, g_loss, logs, "g_reg"), logs
-        raise ValueError(f"Unknown phase {phase!r}.")
+    def fake_samples(self, batch_size, phase, training=True):
+        """Style-mixed fakes; the generator phase also moves `w_average`."""
+        styles, w = self.training_styles(self.sample_latents(batch_size), training=training)
+        if phase == "generator" and training:
+            self.update_w_average(w)
+        return self.synthesis(styles, training=training)
 
     # ----------------------------------------------------------- sampling
     def truncate_styles(self, styles, truncation, truncation_cutoff=None):
