@@ -10,3 +10,5 @@ from keras_gen.layers.depth_to_space import DepthToSpace
 from keras_gen.layers.image_pool import ImagePool
 from keras_gen.layers.reflection_padding import ReflectionPadding2D
 from keras_gen.layers.spectral_normalization import SpectralNormalization
+from keras_gen.layers.equalized_dense import EqualizedDense
+from keras_gen.layers.learned_constant import LearnedConstant

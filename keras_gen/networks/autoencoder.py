@@ -25,17 +25,14 @@ channels, the decoder concatenates it to the latent vector.
 
 import keras
 
+from keras_gen.networks.blocks import parse_image_shape
+from keras_gen.networks.blocks import positive_int
+
 DECODER_OUTPUTS = ("logits", "tanh")
 
 
 def _parse_image_shape(image_shape):
-    try:
-        height, width, channels = (int(d) for d in image_shape)
-    except (TypeError, ValueError):
-        raise ValueError(
-            "`image_shape` must be (height, width, channels), e.g. (28, 28, 1) or "
-            f"(32, 32, 3); received {image_shape!r}."
-        ) from None
+    height, width, channels = parse_image_shape(image_shape)
     if height < 4 or width < 4 or height % 4 or width % 4 or channels < 1:
         raise ValueError(
             f"Autoencoder networks need a height and width divisible by 4 and at least "
@@ -43,12 +40,6 @@ def _parse_image_shape(image_shape):
             "Resize or pad your images."
         )
     return height, width, channels
-
-
-def _positive_int(value, name):
-    if value is None or int(value) != value or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer; received {value!r}.")
-    return int(value)
 
 
 def _check_num_classes(num_classes):
@@ -99,8 +90,8 @@ def conv_encoder(
     (2, 16)
     """
     height, width, channels = _parse_image_shape(image_shape)
-    latent_dim = _positive_int(latent_dim, "latent_dim")
-    base_filters = _positive_int(base_filters, "base_filters")
+    latent_dim = positive_int(latent_dim, "latent_dim")
+    base_filters = positive_int(base_filters, "base_filters")
     num_classes = _check_num_classes(num_classes)
 
     image = keras.Input((height, width, channels), name="image")
@@ -161,8 +152,8 @@ def conv_decoder(
     (2, 28, 28, 1)
     """
     height, width, channels = _parse_image_shape(image_shape)
-    latent_dim = _positive_int(latent_dim, "latent_dim")
-    base_filters = _positive_int(base_filters, "base_filters")
+    latent_dim = positive_int(latent_dim, "latent_dim")
+    base_filters = positive_int(base_filters, "base_filters")
     num_classes = _check_num_classes(num_classes)
     if output not in DECODER_OUTPUTS:
         raise ValueError(f"`output` must be one of {DECODER_OUTPUTS}; received {output!r}.")
@@ -217,7 +208,7 @@ def mlp_latent_discriminator(
     Reference:
         Makhzani et al., "Adversarial Autoencoders", ICLR workshop 2016.
     """
-    latent_dim = _positive_int(latent_dim, "latent_dim")
+    latent_dim = positive_int(latent_dim, "latent_dim")
     units = tuple(hidden_units)
     if not units or any(int(u) != u or u < 1 for u in units):
         raise ValueError(

@@ -12,10 +12,10 @@ from keras import ops
 from keras_gen.layers.conditional_batch_normalization import ConditionalBatchNormalization
 from keras_gen.layers.self_attention import SelfAttention2D
 from keras_gen.losses.regularizers import OrthogonalRegularizer
-from keras_gen.networks.sagan import LayerFactory
-from keras_gen.networks.sagan import closest_resolution
-from keras_gen.networks.sagan import image_geometry
-from keras_gen.networks.sagan import residual_up_block
+from keras_gen.networks.blocks import LayerFactory
+from keras_gen.networks.blocks import closest_resolution
+from keras_gen.networks.blocks import image_geometry
+from keras_gen.networks.blocks import residual_up_block
 
 
 def biggan_generator(

@@ -25,13 +25,14 @@ These are the networks `keras_gen.models.ConditionalGAN` trains; its
 import keras
 from keras import ops
 
-from keras_gen.networks.dcgan import _normal_init
-from keras_gen.networks.dcgan import _parse_image_shape
+from keras_gen.networks.blocks import LayerFactory
+from keras_gen.networks.blocks import image_geometry
+from keras_gen.networks.blocks import normal_init
+from keras_gen.networks.blocks import positive_int
 from keras_gen.networks.dcgan import dcgan_discriminator
 from keras_gen.networks.dcgan import dcgan_generator
 from keras_gen.networks.mlp import mlp_discriminator
 from keras_gen.networks.mlp import mlp_generator
-from keras_gen.networks.sagan import LayerFactory
 
 CONDITIONINGS = ("projection", "concat", "auxiliary")
 
@@ -57,12 +58,6 @@ def check_num_classes(num_classes):
     return num_classes
 
 
-def _positive(value, name):
-    if isinstance(value, bool) or int(value) != value or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer; received {value!r}.")
-    return int(value)
-
-
 def _conditioned_latent(latent_dim, num_classes, embedding_dim):
     """Inputs `z`, `labels` and their concatenation `[z, embed(labels)]`."""
     z = keras.Input((latent_dim,), name="z")
@@ -84,7 +79,7 @@ def projection_logits(logits, features, labels, num_classes, layers, name="proje
         features: `(batch, d)` features `phi(x)`.
         labels: integer labels `(batch,)`.
         num_classes: number of classes.
-        layers: a `keras_gen.networks.sagan.LayerFactory`.
+        layers: a `keras_gen.networks.blocks.LayerFactory`.
         name: prefix of the layer names.
 
     Returns:
@@ -93,7 +88,7 @@ def projection_logits(logits, features, labels, num_classes, layers, name="proje
     Example:
 
     ```python
-    layers = keras_gen.networks.sagan.LayerFactory("glorot_uniform", spectral_norm=False)
+    layers = keras_gen.networks.blocks.LayerFactory("glorot_uniform", spectral_norm=False)
     features = keras.Input((16,))
     labels = keras.Input((), dtype="int32")
     logits = keras.layers.Dense(1)(features)
@@ -175,8 +170,8 @@ def conditional_dcgan_generator(
         Convolutional GANs", ICLR 2016.
     """
     check_num_classes(num_classes)
-    latent_dim = _positive(latent_dim, "latent_dim")
-    embedding_dim = _positive(embedding_dim, "embedding_dim")
+    latent_dim = positive_int(latent_dim, "latent_dim")
+    embedding_dim = positive_int(embedding_dim, "embedding_dim")
     body = dcgan_generator(
         image_shape, latent_dim + embedding_dim, base_filters, upsampling, name=f"{name}_body"
     )
@@ -235,7 +230,7 @@ def conditional_dcgan_discriminator(
     check_num_classes(num_classes)
     check_conditioning(conditioning)
     if conditioning == "concat":
-        side, channels, _, _ = _parse_image_shape(image_shape)
+        side, channels, _, _ = image_geometry(image_shape)
         body = dcgan_discriminator(
             (side, side, channels + num_classes), base_filters, spectral_norm, name=f"{name}_body"
         )
@@ -246,7 +241,7 @@ def conditional_dcgan_discriminator(
         joined = keras.layers.Concatenate(name="images_and_label")([images, label_maps])
         return keras.Model([images, labels], body(joined), name=name)
     body = dcgan_discriminator(image_shape, base_filters, spectral_norm, name=name)
-    layers = LayerFactory(_normal_init(), spectral_norm)
+    layers = LayerFactory(normal_init(), spectral_norm)
     return _conditional_head(body, "flatten", conditioning, num_classes, layers, name)
 
 
@@ -288,8 +283,8 @@ def conditional_mlp_generator(
         Mirza & Osindero, "Conditional Generative Adversarial Nets", 2014.
     """
     check_num_classes(num_classes)
-    latent_dim = _positive(latent_dim, "latent_dim")
-    embedding_dim = _positive(embedding_dim, "embedding_dim")
+    latent_dim = positive_int(latent_dim, "latent_dim")
+    embedding_dim = positive_int(embedding_dim, "embedding_dim")
     body = mlp_generator(
         latent_dim + embedding_dim, output_dim, hidden_units, activation, name=f"{name}_body"
     )
@@ -344,7 +339,7 @@ def conditional_mlp_discriminator(
     """
     check_num_classes(num_classes)
     check_conditioning(conditioning)
-    input_dim = _positive(input_dim, "input_dim")
+    input_dim = positive_int(input_dim, "input_dim")
     if conditioning == "concat":
         body = mlp_discriminator(
             input_dim + num_classes, hidden_units, activation, spectral_norm, name=f"{name}_body"

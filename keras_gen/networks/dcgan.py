@@ -21,97 +21,12 @@ from N(1, 0.02) (the PyTorch DCGAN reference), momentum 0.9 and epsilon 1e-5.
 
 import keras
 
-from keras_gen.layers.depth_to_space import DepthToSpace
-from keras_gen.layers.spectral_normalization import SpectralNormalization
-
-UPSAMPLING_MODES = ("transpose", "resize", "subpixel")
-
-
-def _normal_init(mean=0.0):
-    # A fresh initializer per layer: one shared seeded instance would give
-    # every layer the same weights.
-    return keras.initializers.RandomNormal(mean=mean, stddev=0.02)
-
-
-def _batch_norm(name):
-    return keras.layers.BatchNormalization(
-        momentum=0.9,
-        epsilon=1e-5,
-        gamma_initializer=_normal_init(1.0),
-        name=name,
-    )
-
-
-def _is_power_of_two(n):
-    return n >= 1 and (n & (n - 1)) == 0
-
-
-def _parse_image_shape(image_shape):
-    """Returns `(side, channels, base_side, num_doublings)` or raises."""
-    try:
-        height, width, channels = (int(d) for d in image_shape)
-    except (TypeError, ValueError):
-        raise ValueError(
-            "`image_shape` must be (height, width, channels), e.g. (28, 28, 1) or "
-            f"(64, 64, 3); received {image_shape!r}."
-        ) from None
-    if height != width:
-        raise ValueError(
-            f"DCGAN networks build square images; received {image_shape!r}. "
-            "Resize or crop your data to a square size such as 28, 32 or 64."
-        )
-    if channels < 1:
-        raise ValueError(f"`image_shape` needs at least 1 channel; received {image_shape!r}.")
-    for base in (7, 4):
-        if height % base == 0 and _is_power_of_two(height // base) and height // base >= 2:
-            return height, channels, base, (height // base).bit_length() - 1
-    raise ValueError(
-        f"Unsupported image size {height}: DCGAN networks need a side of 7 or 4 "
-        "times a power of two, at least 8 (e.g. 14, 28, 56 or 8, 16, 32, 64, "
-        "128). Resize your images to one of these sizes."
-    )
-
-
-def _check_upsampling(upsampling):
-    if upsampling not in UPSAMPLING_MODES:
-        raise ValueError(
-            f"`upsampling` must be one of {UPSAMPLING_MODES}; received {upsampling!r}."
-        )
-
-
-def _upsample(x, filters, upsampling, use_bias, name):
-    """One layer that doubles the spatial size and outputs `filters` channels."""
-    if upsampling == "transpose":
-        return keras.layers.Conv2DTranspose(
-            filters,
-            4,
-            strides=2,
-            padding="same",
-            use_bias=use_bias,
-            kernel_initializer=_normal_init(),
-            name=f"{name}_conv_transpose",
-        )(x)
-    if upsampling == "resize":
-        # Nearest-neighbour resize then convolution avoids the checkerboard
-        # artifacts of strided transposed convolutions (Odena et al., 2016).
-        x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize")(x)
-        return keras.layers.Conv2D(
-            filters,
-            3,
-            padding="same",
-            use_bias=use_bias,
-            kernel_initializer=_normal_init(),
-            name=f"{name}_conv",
-        )(x)
-    x = keras.layers.Conv2D(
-        4 * filters,
-        3,
-        padding="same",
-        use_bias=use_bias,
-        kernel_initializer=_normal_init(),
-        name=f"{name}_conv",
-    )(x)
-    return DepthToSpace(2, name=f"{name}_depth_to_space")(x)
+from keras_gen.networks.blocks import batch_norm
+from keras_gen.networks.blocks import check_upsampling
+from keras_gen.networks.blocks import image_geometry
+from keras_gen.networks.blocks import normal_init
+from keras_gen.networks.blocks import upsample_conv
+from keras_gen.networks.blocks import with_spectral_norm
 
 
 def dcgan_generator(
@@ -150,8 +65,8 @@ def dcgan_generator(
         Radford, Metz and Chintala, "Unsupervised Representation Learning with
         Deep Convolutional Generative Adversarial Networks", ICLR 2016.
     """
-    side, channels, base_side, doublings = _parse_image_shape(image_shape)
-    _check_upsampling(upsampling)
+    side, channels, base_side, doublings = image_geometry(image_shape)
+    check_upsampling(upsampling)
     if int(latent_dim) < 1 or int(base_filters) < 1:
         raise ValueError(
             "`latent_dim` and `base_filters` must be positive integers; received "
@@ -163,18 +78,18 @@ def dcgan_generator(
     x = keras.layers.Dense(
         base_side * base_side * filters,
         use_bias=False,
-        kernel_initializer=_normal_init(),
+        kernel_initializer=normal_init(),
         name="projection",
     )(latent)
     x = keras.layers.Reshape((base_side, base_side, filters), name="projection_reshape")(x)
-    x = _batch_norm("projection_bn")(x)
+    x = batch_norm("projection_bn")(x)
     x = keras.layers.ReLU(name="projection_relu")(x)
     for block in range(1, doublings):
         filters //= 2
-        x = _upsample(x, filters, upsampling, use_bias=False, name=f"up_{block}")
-        x = _batch_norm(f"up_{block}_bn")(x)
+        x = upsample_conv(x, filters, upsampling, f"up_{block}", use_bias=False, suffix_conv_name=True)
+        x = batch_norm(f"up_{block}_bn")(x)
         x = keras.layers.ReLU(name=f"up_{block}_relu")(x)
-    x = _upsample(x, channels, upsampling, use_bias=True, name="output")
+    x = upsample_conv(x, channels, upsampling, "output", suffix_conv_name=True)
     images = keras.layers.Activation("tanh", dtype="float32", name="output_tanh")(x)
     return keras.Model(latent, images, name=name)
 
@@ -210,14 +125,12 @@ def dcgan_discriminator(
         Radford, Metz and Chintala, "Unsupervised Representation Learning with
         Deep Convolutional Generative Adversarial Networks", ICLR 2016.
     """
-    side, channels, _, doublings = _parse_image_shape(image_shape)
+    side, channels, _, doublings = image_geometry(image_shape)
     if int(base_filters) < 1:
         raise ValueError(f"`base_filters` must be a positive integer; received {base_filters!r}.")
 
     def wrap(layer):
-        if spectral_norm:
-            return SpectralNormalization(layer, name=f"{layer.name}_sn")
-        return layer
+        return with_spectral_norm(layer, spectral_norm)
 
     images = keras.Input((side, side, channels), name="images")
     x = images
@@ -231,16 +144,16 @@ def dcgan_discriminator(
                 strides=2,
                 padding="same",
                 use_bias=not use_bn,
-                kernel_initializer=_normal_init(),
+                kernel_initializer=normal_init(),
                 name=f"down_{block}_conv",
             )
         )(x)
         if use_bn:
-            x = _batch_norm(f"down_{block}_bn")(x)
+            x = batch_norm(f"down_{block}_bn")(x)
         x = keras.layers.LeakyReLU(0.2, name=f"down_{block}_lrelu")(x)
         filters *= 2
     x = keras.layers.Flatten(name="flatten")(x)
     logits = wrap(
-        keras.layers.Dense(1, kernel_initializer=_normal_init(), dtype="float32", name="logits")
+        keras.layers.Dense(1, kernel_initializer=normal_init(), dtype="float32", name="logits")
     )(x)
     return keras.Model(images, logits, name=name)

@@ -6,7 +6,7 @@ discriminator outputs logits.
 
 import keras
 
-from keras_gen.layers.spectral_normalization import SpectralNormalization
+from keras_gen.networks.blocks import with_spectral_norm
 
 
 def _check_units(hidden_units):
@@ -88,9 +88,7 @@ def mlp_discriminator(
     units = _check_units(hidden_units)
 
     def wrap(layer):
-        if spectral_norm:
-            return SpectralNormalization(layer, name=f"{layer.name}_sn")
-        return layer
+        return with_spectral_norm(layer, spectral_norm)
 
     points = keras.Input((int(input_dim),), name="points")
     x = points

@@ -12,10 +12,10 @@ overlapping patch of the input: 30x30 for a 256x256 input with 3 layers.
 
 import keras
 
-from keras_gen.networks.unet import batch_norm
-from keras_gen.networks.unet import check_image_shape
-from keras_gen.networks.unet import conv_init
-from keras_gen.networks.unet import instance_norm
+from keras_gen.networks.blocks import batch_norm
+from keras_gen.networks.blocks import check_image_shape
+from keras_gen.networks.blocks import instance_norm
+from keras_gen.networks.blocks import normal_init
 
 NORMS = ("batch", "instance", None)
 _KERNEL_SIZE = 4
@@ -168,7 +168,7 @@ def patchgan_discriminator(
             strides=stride,
             padding="valid",
             use_bias=not (use_norm and norm == "batch"),
-            kernel_initializer=conv_init(),
+            kernel_initializer=normal_init(),
             name=f"conv{index}" if not last else "patch_logits",
             dtype="float32" if last else None,
         )(x)

@@ -18,11 +18,11 @@ Instance normalization is `keras.layers.GroupNormalization(groups=-1)`.
 import keras
 
 from keras_gen.layers.reflection_padding import ReflectionPadding2D
-from keras_gen.networks.unet import check_image_shape
-from keras_gen.networks.unet import check_upsampling
-from keras_gen.networks.unet import conv_init
-from keras_gen.networks.unet import instance_norm
-from keras_gen.networks.unet import upsample_conv
+from keras_gen.networks.blocks import check_image_shape
+from keras_gen.networks.blocks import check_upsampling
+from keras_gen.networks.blocks import instance_norm
+from keras_gen.networks.blocks import normal_init
+from keras_gen.networks.blocks import upsample_conv
 
 
 def _conv(x, filters, kernel_size, name, strides=1, padding="valid"):
@@ -31,7 +31,7 @@ def _conv(x, filters, kernel_size, name, strides=1, padding="valid"):
         kernel_size,
         strides=strides,
         padding=padding,
-        kernel_initializer=conv_init(),
+        kernel_initializer=normal_init(),
         name=name,
     )(x)
 

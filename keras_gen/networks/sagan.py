@@ -8,7 +8,8 @@ loss). With `num_classes`, the generator uses class-conditional batch
 normalization and the discriminator a projection head (Miyato & Koyama 2018).
 
 Image sides are `s0 * 2**k` with `s0` in {4, 7} and `k >= 1` (e.g. 28, 32, 64).
-The residual blocks are shared with `keras_gen.networks.biggan`.
+The residual blocks are those of `keras_gen.networks.blocks`, shared with
+`keras_gen.networks.biggan`.
 """
 
 import keras
@@ -16,197 +17,12 @@ from keras import ops
 
 from keras_gen.layers.conditional_batch_normalization import ConditionalBatchNormalization
 from keras_gen.layers.self_attention import SelfAttention2D
-from keras_gen.layers.spectral_normalization import SpectralNormalization
-
-
-def image_geometry(image_shape):
-    """Returns `(side, channels, base_side, num_doublings)` for a square image.
-
-    Args:
-        image_shape: `(height, width, channels)`.
-
-    Returns:
-        `side = base_side * 2**num_doublings` with `base_side` in {4, 7} and
-        at least one doubling; raises a `ValueError` naming usable sizes
-        otherwise.
-
-    Example:
-
-    ```python
-    keras_gen.networks.sagan.image_geometry((28, 28, 1))  # (28, 1, 7, 2)
-    ```
-    """
-    try:
-        height, width, channels = (int(d) for d in image_shape)
-    except (TypeError, ValueError):
-        raise ValueError(
-            "`image_shape` must be (height, width, channels), e.g. (32, 32, 1); "
-            f"received {image_shape!r}."
-        ) from None
-    if height != width or channels < 1:
-        raise ValueError(
-            f"These networks build square images with >= 1 channel; received "
-            f"{image_shape!r}. Resize or crop to a square such as 28, 32 or 64."
-        )
-    for base in (4, 7):
-        ratio = height // base
-        if height % base == 0 and ratio >= 2 and ratio & (ratio - 1) == 0:
-            return height, channels, base, ratio.bit_length() - 1
-    raise ValueError(
-        f"Unsupported image side {height}: use 4 or 7 times a power of two, at "
-        "least 8 (e.g. 8, 14, 16, 28, 32, 56, 64, 128)."
-    )
-
-
-def closest_resolution(resolution, sides):
-    """Index in `sides` of the side closest to `resolution` (`None` -> `None`).
-
-    Args:
-        resolution: the wanted side, or `None`.
-        sides: the available sides; ties go to the earlier one.
-
-    Returns:
-        An index into `sides`, or `None`.
-
-    Example:
-
-    ```python
-    keras_gen.networks.sagan.closest_resolution(16, [14, 28])  # 0
-    ```
-    """
-    if resolution is None:
-        return None
-    return min(range(len(sides)), key=lambda i: (abs(sides[i] - resolution), i))
-
-
-class LayerFactory:
-    """Creates convolutions and dense layers with one initializer and optional spectral norm.
-
-    A plain object (not a Keras layer) holding the builder's choices, so a
-    builder creates every layer in one consistent way.
-
-    Args:
-        kernel_initializer: initializer identifier; each layer gets a fresh
-            instance (so an unseeded initializer draws new values per layer).
-        spectral_norm: wrap layers in `keras_gen.layers.SpectralNormalization`.
-        kernel_regularizer: optional regularizer for every kernel.
-
-    Example:
-
-    ```python
-    layers = keras_gen.networks.sagan.LayerFactory("orthogonal", spectral_norm=True)
-    conv = layers.conv(64, 3, name="conv")
-    ```
-    """
-
-    def __init__(self, kernel_initializer, spectral_norm=True, kernel_regularizer=None):
-        self.kernel_initializer = keras.initializers.serialize(
-            keras.initializers.get(kernel_initializer)
-        )
-        self.spectral_norm = spectral_norm
-        self.kernel_regularizer = kernel_regularizer
-
-    def _wrap(self, layer):
-        if self.spectral_norm:
-            return SpectralNormalization(layer, name=f"{layer.name}_sn")
-        return layer
-
-    def _kwargs(self):
-        # A fresh initializer per layer, so that unseeded ones draw new values.
-        return {
-            "kernel_initializer": keras.initializers.get(self.kernel_initializer),
-            "kernel_regularizer": self.kernel_regularizer,
-        }
-
-    def conv(self, filters, kernel_size, name):
-        return self._wrap(
-            keras.layers.Conv2D(filters, kernel_size, padding="same", name=name, **self._kwargs())
-        )
-
-    def dense(self, units, name, use_bias=True):
-        return self._wrap(keras.layers.Dense(units, use_bias=use_bias, name=name, **self._kwargs()))
-
-
-def residual_up_block(x, filters, normalize, layers, name):
-    """Generator block: `conv(relu(norm(conv(up(relu(norm(x))))))) + conv1x1(up(x))`.
-
-    Args:
-        x: input feature map.
-        filters: output channels.
-        normalize: `fn(tensor, name) -> tensor`, the (conditional) batch norm.
-        layers: a `LayerFactory`.
-        name: prefix of the layer names.
-
-    Returns:
-        The feature map at twice the side.
-
-    Example:
-
-    ```python
-    layers = keras_gen.networks.sagan.LayerFactory("orthogonal")
-    x = keras.Input((4, 4, 32))
-    y = keras_gen.networks.sagan.residual_up_block(
-        x, 16, lambda h, n: keras.layers.BatchNormalization(name=n)(h), layers, "block1")
-    ```
-    """
-    h = keras.layers.ReLU(name=f"{name}_relu1")(normalize(x, f"{name}_norm1"))
-    h = keras.layers.UpSampling2D(name=f"{name}_up")(h)
-    h = layers.conv(filters, 3, f"{name}_conv1")(h)
-    h = keras.layers.ReLU(name=f"{name}_relu2")(normalize(h, f"{name}_norm2"))
-    h = layers.conv(filters, 3, f"{name}_conv2")(h)
-    shortcut = keras.layers.UpSampling2D(name=f"{name}_shortcut_up")(x)
-    shortcut = layers.conv(filters, 1, f"{name}_shortcut_conv")(shortcut)
-    return keras.layers.Add(name=f"{name}_add")([h, shortcut])
-
-
-def residual_down_block(x, filters, layers, name, downsample=True, preactivation=True):
-    """Discriminator block: `pool(conv(relu(conv(relu(x))))) + pool(conv1x1(x))`.
-
-    The first block of the discriminator (`preactivation=False`) skips the
-    first ReLU and pools before its shortcut convolution, as in SNGAN.
-
-    Args:
-        x: input feature map.
-        filters: output channels.
-        layers: a `LayerFactory`.
-        name: prefix of the layer names.
-        downsample: halve the side with 2x2 average pooling.
-        preactivation: apply a ReLU before the first convolution.
-
-    Returns:
-        The feature map, at half the side if `downsample`.
-
-    Example:
-
-    ```python
-    layers = keras_gen.networks.sagan.LayerFactory("orthogonal")
-    y = keras_gen.networks.sagan.residual_down_block(
-        keras.Input((16, 16, 8)), 16, layers, "block2")
-    ```
-    """
-    h = keras.layers.ReLU(name=f"{name}_relu0")(x) if preactivation else x
-    h = layers.conv(filters, 3, f"{name}_conv1")(h)
-    h = keras.layers.ReLU(name=f"{name}_relu1")(h)
-    h = layers.conv(filters, 3, f"{name}_conv2")(h)
-    shortcut = x
-    if downsample:
-        h = keras.layers.AveragePooling2D(2, name=f"{name}_pool")(h)
-    if preactivation:
-        if downsample or x.shape[-1] != filters:
-            shortcut = layers.conv(filters, 1, f"{name}_shortcut_conv")(shortcut)
-        if downsample:
-            shortcut = keras.layers.AveragePooling2D(2, name=f"{name}_shortcut_pool")(shortcut)
-    else:
-        if downsample:
-            shortcut = keras.layers.AveragePooling2D(2, name=f"{name}_shortcut_pool")(shortcut)
-        shortcut = layers.conv(filters, 1, f"{name}_shortcut_conv")(shortcut)
-    return keras.layers.Add(name=f"{name}_add")([h, shortcut])
-
-
-def _default_initializer(kernel_initializer):
-    if kernel_initializer is None:
-        return keras.initializers.RandomNormal(0.0, 0.02)
-    return kernel_initializer
+from keras_gen.networks.blocks import LayerFactory
+from keras_gen.networks.blocks import closest_resolution
+from keras_gen.networks.blocks import image_geometry
+from keras_gen.networks.blocks import normal_init
+from keras_gen.networks.blocks import residual_down_block
+from keras_gen.networks.blocks import residual_up_block
 
 
 def _check_num_classes(num_classes):
@@ -268,7 +84,7 @@ def sagan_generator(
     """
     side, channels, base, doublings = image_geometry(image_shape)
     _check_num_classes(num_classes)
-    layers = LayerFactory(_default_initializer(kernel_initializer), spectral_norm)
+    layers = LayerFactory(kernel_initializer or normal_init(), spectral_norm)
     filters = [base_filters * min(2 ** (doublings - level), 8) for level in range(doublings + 1)]
     sides = [base * 2**level for level in range(doublings + 1)]
     attention_level = closest_resolution(attention_resolution, sides[1:])
@@ -343,7 +159,7 @@ def sagan_discriminator(
     """
     side, channels, base, doublings = image_geometry(image_shape)
     _check_num_classes(num_classes)
-    layers = LayerFactory(_default_initializer(kernel_initializer), spectral_norm)
+    layers = LayerFactory(kernel_initializer or normal_init(), spectral_norm)
     sides = [side // 2 ** (level + 1) for level in range(doublings)]
     attention_level = closest_resolution(attention_resolution, sides)
 

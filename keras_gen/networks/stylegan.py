@@ -8,127 +8,15 @@ without the binomial blur; no progressive growing. Image sides are
 `s0 * 2**k` with `s0` in {4, 7} (the learned constant is `s0 x s0`).
 """
 
-import math
-
 import keras
-from keras import ops
 
 from keras_gen.layers.adaptive_instance_normalization import AdaptiveInstanceNormalization
+from keras_gen.layers.equalized_dense import EqualizedDense
+from keras_gen.layers.learned_constant import LearnedConstant
 from keras_gen.layers.minibatch_standard_deviation import MinibatchStandardDeviation
 from keras_gen.layers.noise_injection import NoiseInjection
 from keras_gen.layers.pixel_normalization import PixelNormalization
-from keras_gen.networks.sagan import image_geometry
-
-
-@keras.saving.register_keras_serializable(package="keras_gen")
-class EqualizedDense(keras.layers.Layer):
-    """Dense layer with equalized learning rate and a learning-rate multiplier.
-
-    Weights are stored as N(0, 1/lr_multiplier) and scaled at run time by
-    `gain * lr_multiplier / sqrt(fan_in)`; the bias is scaled by
-    `lr_multiplier`. The effective learning rate of this layer is thus
-    `lr_multiplier` times the optimizer's (StyleGAN: 0.01 in the mapping
-    network), independent of the fan-in.
-
-    Args:
-        units: output size.
-        lr_multiplier: learning-rate multiplier (StyleGAN mapping: 0.01).
-        gain: He gain (StyleGAN: sqrt(2) before a leaky ReLU).
-        **kwargs: base `keras.layers.Layer` arguments.
-
-    Returns:
-        A tensor `(..., units)`.
-
-    Example:
-
-    ```python
-    layer = keras_gen.networks.stylegan.EqualizedDense(64, lr_multiplier=0.01)
-    y = layer(keras.random.normal((2, 32)))
-    ```
-
-    Reference:
-        Karras et al., "Progressive Growing of GANs", ICLR 2018 (section 4.1);
-        Karras et al., CVPR 2019 (appendix C).
-    """
-
-    def __init__(self, units, lr_multiplier=1.0, gain=math.sqrt(2.0), **kwargs):
-        super().__init__(**kwargs)
-        if lr_multiplier <= 0:
-            raise ValueError(f"`lr_multiplier` must be > 0. Received: {lr_multiplier}")
-        self.units = int(units)
-        self.lr_multiplier = float(lr_multiplier)
-        self.gain = float(gain)
-
-    def build(self, input_shape):
-        fan_in = input_shape[-1]
-        self.kernel = self.add_weight(
-            shape=(fan_in, self.units),
-            initializer=keras.initializers.RandomNormal(stddev=1.0 / self.lr_multiplier),
-            name="kernel",
-        )
-        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
-        self.scale = self.gain * self.lr_multiplier / math.sqrt(fan_in)
-
-    def call(self, inputs):
-        kernel = ops.cast(self.kernel, inputs.dtype) * self.scale
-        bias = ops.cast(self.bias, inputs.dtype) * self.lr_multiplier
-        return ops.matmul(inputs, kernel) + bias
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-1]) + (self.units,)
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "units": self.units,
-            "lr_multiplier": self.lr_multiplier,
-            "gain": self.gain,
-        }
-
-
-@keras.saving.register_keras_serializable(package="keras_gen")
-class LearnedConstant(keras.layers.Layer):
-    """A learned tensor (StyleGAN's 4x4x512 input), repeated over the batch of its input.
-
-    Initialised from N(0, 1), as in StyleGAN2.
-
-    Args:
-        shape: shape of the constant without the batch axis.
-        **kwargs: base `keras.layers.Layer` arguments.
-
-    Returns:
-        A tensor `(batch,) + shape`, batch taken from the input.
-
-    Example:
-
-    ```python
-    const = keras_gen.networks.stylegan.LearnedConstant((4, 4, 64))
-    x = const(keras.random.normal((2, 8, 128)))  # (2, 4, 4, 64)
-    ```
-    """
-
-    def __init__(self, shape, **kwargs):
-        super().__init__(**kwargs)
-        self.shape = tuple(int(d) for d in shape)
-
-    def build(self, input_shape):
-        # StyleGAN2's N(0, 1) rather than StyleGAN's ones: an instance-normalized
-        # constant of ones is spatially flat until the noise weights grow.
-        self.constant = self.add_weight(
-            shape=self.shape,
-            initializer=keras.initializers.RandomNormal(stddev=1.0),
-            name="constant",
-        )
-
-    def call(self, inputs):
-        batch = ops.shape(inputs)[0]
-        return ops.broadcast_to(ops.cast(self.constant, self.compute_dtype), (batch,) + self.shape)
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0],) + self.shape
-
-    def get_config(self):
-        return {**super().get_config(), "shape": self.shape}
+from keras_gen.networks.blocks import image_geometry
 
 
 def _filters(base_filters, max_filters, doublings):

@@ -1,4 +1,4 @@
-"""The pix2pix U-Net generator (Isola et al., 2017); helpers shared by the image-to-image networks.
+"""The pix2pix U-Net generator (Isola et al., 2017).
 
 Encoder: `num_downsamples` blocks of 4x4 stride-2 convolution, BatchNorm (not
 on the first block, nor on the innermost one, as in the authors' code: a 1x1
@@ -17,102 +17,12 @@ import math
 
 import keras
 
-from keras_gen.layers.depth_to_space import DepthToSpace
-
-UPSAMPLING_MODES = ("resize", "subpixel", "transpose")
-
-
-def conv_init():
-    """A fresh N(0, 0.02) kernel initializer (pix2pix / CycleGAN init).
-
-    A fresh instance per layer: one shared seeded instance would give every
-    layer of the same shape the same weights.
-    """
-    return keras.initializers.RandomNormal(mean=0.0, stddev=0.02)
-
-
-def gamma_init():
-    """A fresh N(1, 0.02) initializer for normalization scales (reference code)."""
-    return keras.initializers.RandomNormal(mean=1.0, stddev=0.02)
-
-
-def batch_norm(name):
-    """BatchNorm with the reference implementation's momentum and epsilon."""
-    return keras.layers.BatchNormalization(
-        momentum=0.9, epsilon=1e-5, gamma_initializer=gamma_init(), name=name
-    )
-
-
-def instance_norm(name):
-    """Instance normalization: one group per channel."""
-    return keras.layers.GroupNormalization(
-        groups=-1, epsilon=1e-5, gamma_initializer=gamma_init(), name=name
-    )
-
-
-def check_image_shape(image_shape, arg_name="image_shape"):
-    """Returns `image_shape` as a tuple of three positive ints or raises ValueError."""
-    try:
-        shape = tuple(image_shape)
-    except TypeError:
-        shape = None
-    if (
-        shape is None
-        or len(shape) != 3
-        or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape)
-    ):
-        raise ValueError(
-            f"`{arg_name}` must be (height, width, channels) with known positive "
-            f"ints, e.g. (256, 256, 3); received {image_shape!r}."
-        )
-    return shape
-
-
-def check_upsampling(upsampling):
-    if upsampling not in UPSAMPLING_MODES:
-        raise ValueError(
-            f"`upsampling` must be one of {UPSAMPLING_MODES}; received {upsampling!r}."
-        )
-
-
-def upsample_conv(x, filters, upsampling, name, kernel_size=4, use_bias=True):
-    """Doubles the spatial size of `x` and maps it to `filters` channels.
-
-    - `"transpose"`: a stride-2 `Conv2DTranspose` with `kernel_size` (the
-      papers' layer).
-    - `"resize"`: nearest-neighbour upsampling then a 3x3 convolution
-      (Odena et al. 2016), free of checkerboard artifacts.
-    - `"subpixel"`: a 3x3 convolution to `4 * filters` channels then
-      `DepthToSpace(2)` (Shi et al. 2016).
-
-    The last two are several times faster than transposed convolutions under
-    XLA on CPU.
-    """
-    if upsampling == "transpose":
-        return keras.layers.Conv2DTranspose(
-            filters,
-            kernel_size,
-            strides=2,
-            padding="same",
-            use_bias=use_bias,
-            kernel_initializer=conv_init(),
-            name=name,
-        )(x)
-    if upsampling == "resize":
-        x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize")(x)
-        return keras.layers.Conv2D(
-            filters, 3, padding="same", use_bias=use_bias,
-            kernel_initializer=conv_init(), name=name,
-        )(x)
-    x = keras.layers.Conv2D(
-        4 * filters, 3, padding="same", use_bias=use_bias,
-        kernel_initializer=conv_init(), name=name,
-    )(x)
-    return DepthToSpace(2, name=f"{name}_depth_to_space")(x)
-
-
-def _is_power_of_two(n):
-    return n >= 1 and (n & (n - 1)) == 0
+from keras_gen.networks.blocks import batch_norm
+from keras_gen.networks.blocks import check_image_shape
+from keras_gen.networks.blocks import check_upsampling
+from keras_gen.networks.blocks import is_power_of_two
+from keras_gen.networks.blocks import normal_init
+from keras_gen.networks.blocks import upsample_conv
 
 
 def unet_generator(
@@ -164,7 +74,7 @@ def unet_generator(
     """
     height, width, _ = check_image_shape(image_shape)
     check_upsampling(upsampling)
-    if not (_is_power_of_two(height) and _is_power_of_two(width)) or min(height, width) < 32:
+    if not (is_power_of_two(height) and is_power_of_two(width)) or min(height, width) < 32:
         raise ValueError(
             "unet_generator needs a height and width that are powers of two, at "
             f"least 32 (e.g. 32, 64, 128, 256); received image_shape={image_shape!r}. "
@@ -201,7 +111,7 @@ def unet_generator(
             strides=2,
             padding="same",
             use_bias=not use_norm,
-            kernel_initializer=conv_init(),
+            kernel_initializer=normal_init(),
             name=f"down{level}_conv",
         )(x)
         if use_norm:

@@ -160,7 +160,7 @@ def test_bad_arguments_name_the_fix():
         conditional_mlp_discriminator(2, num_classes=2.5)
     with pytest.raises(ValueError, match="embedding_dim"):
         conditional_dcgan_generator((8, 8, 1), 4, 3, embedding_dim=0)
-    with pytest.raises(ValueError, match="Unsupported image size"):
+    with pytest.raises(ValueError, match="Unsupported image side"):
         conditional_dcgan_generator((10, 10, 1), 4, 3)
 
 

@@ -7,8 +7,8 @@ from keras_gen.layers import ConditionalBatchNormalization
 from keras_gen.layers import SelfAttention2D
 from keras_gen.networks import sagan_discriminator
 from keras_gen.networks import sagan_generator
-from keras_gen.networks.sagan import closest_resolution
-from keras_gen.networks.sagan import image_geometry
+from keras_gen.networks.blocks import closest_resolution
+from keras_gen.networks.blocks import image_geometry
 from keras_gen.testing import run_model_saving_test
 
 LATENT = 8

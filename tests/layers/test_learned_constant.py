@@ -1,0 +1,32 @@
+import keras
+import numpy as np
+
+from keras_gen.layers import LearnedConstant
+from keras_gen.testing import run_layer_test
+
+
+def test_layer_contract_and_batch_broadcast():
+    out = run_layer_test(LearnedConstant, {"shape": (2, 2, 3)}, (4, 5, 6), (4, 2, 2, 3))
+    np.testing.assert_array_equal(out[0], out[3])
+
+
+def test_output_is_the_stored_constant_for_any_input():
+    layer = LearnedConstant((3, 3, 2))
+    first = keras.ops.convert_to_numpy(layer(np.zeros((2, 7), "float32")))
+    constant = keras.ops.convert_to_numpy(layer.constant)
+    np.testing.assert_array_equal(first, np.broadcast_to(constant, (2, 3, 3, 2)))
+    later = keras.ops.convert_to_numpy(layer(np.ones((5, 7), "float32")))
+    np.testing.assert_array_equal(later, np.broadcast_to(constant, (5, 3, 3, 2)))
+    assert 0.5 < constant.std() < 2.0  # N(0, 1) initialization, as in StyleGAN2
+
+
+def test_registered_name_is_unchanged_and_old_configs_load():
+    assert keras.saving.get_registered_name(LearnedConstant) == "keras_gen>LearnedConstant"
+    old = {
+        "module": "keras_gen.networks.stylegan",
+        "class_name": "LearnedConstant",
+        "registered_name": "keras_gen>LearnedConstant",
+        "config": {"name": "constant", "shape": [4, 4, 8], "trainable": True, "dtype": "float32"},
+    }
+    layer = keras.saving.deserialize_keras_object(old)
+    assert isinstance(layer, LearnedConstant) and layer.shape == (4, 4, 8)
