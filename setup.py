@@ -1,4 +1,8 @@
-"""Package layout: `keras_gen/` plus `applications/`, installed as `keras_gen.applications`."""
+"""Package layout: `keras_gen/` plus the top-level `applications/`, installed as `keras_gen.applications`.
+
+`package_dir` below is the mapping for regular and editable installs; an
+uninstalled source checkout gets the same folder from `keras_gen/__init__.py`.
+"""
 from setuptools import find_packages
 from setuptools import setup
 

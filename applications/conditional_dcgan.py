@@ -1,6 +1,7 @@
 """`keras_gen.applications.ConditionalDCGAN`: a class-conditional DCGAN, optionally pretrained."""
 
 from keras_gen import presets
+from keras_gen.applications.dcgan import dcgan_architecture
 from keras_gen.models.gan.conditional_gan import ConditionalGAN
 from keras_gen.networks.conditional import conditional_dcgan_discriminator
 from keras_gen.networks.conditional import conditional_dcgan_generator
@@ -13,6 +14,12 @@ CGAN_MNIST_CONFIG = {
     "base_filters": 32,
     "conditioning": "projection",
 }
+
+presets.register_preset(
+    "cgan_mnist", ConditionalGAN,
+    "class-conditional DCGAN (projection discriminator) trained on the 4,000 embedded MNIST digits",
+    application="ConditionalDCGAN",
+)
 
 
 def build_conditional_dcgan(image_shape=(28, 28, 1), latent_dim=100, num_classes=10, base_filters=32,
@@ -46,7 +53,7 @@ def ConditionalDCGAN(weights=None, image_shape=None, latent_dim=None, num_classe
     of the requested shape; `weights="cgan_mnist"` loads the shipped preset
     (trained by `recipes/cgan_mnist.py` on the embedded MNIST digits,
     offline, sha256-verified); a folder path loads a preset written by
-    `keras_gen.presets.save_to_preset`, and a `.weights.h5` path loads
+    `keras_gen.presets.write_preset`, and a `.weights.h5` path loads
     weights into the architecture given by the other arguments.
 
     Args:
@@ -77,23 +84,34 @@ def ConditionalDCGAN(weights=None, image_shape=None, latent_dim=None, num_classe
         "image_shape": image_shape, "latent_dim": latent_dim, "num_classes": num_classes,
         "base_filters": base_filters, "conditioning": conditioning,
     }
-    if weights is not None and not str(weights).endswith(".h5"):
-        model = presets.from_preset(presets.resolve_preset(weights))
-        actual = {
-            "image_shape": tuple(model.generator.outputs[0].shape[1:]),
-            "latent_dim": model.latent_dim,
-            "num_classes": model.num_classes,
-            "conditioning": model.conditioning,
-        }
-        if base_filters is not None:
-            raise ValueError(
-                f"weights={weights!r} fixes the architecture: leave `base_filters` out."
-            )
-        presets.check_preset_arguments(weights, requested, actual)
-        return model
-    config = dict(CGAN_MNIST_CONFIG)
-    config.update({key: value for key, value in requested.items() if value is not None})
-    model = build_conditional_dcgan(name=name, **config)
-    if weights is not None:
-        model.load_weights(weights)
-    return model
+    return presets.load_application(
+        "ConditionalDCGAN", weights, requested, CGAN_MNIST_CONFIG,
+        build=lambda **config: build_conditional_dcgan(name=name, **config),
+        architecture_of=conditional_dcgan_architecture,
+    )
+
+
+def conditional_dcgan_architecture(model):
+    """The `ConditionalDCGAN` arguments a loaded `ConditionalGAN` was built with.
+
+    Args:
+        model: a `keras_gen.models.ConditionalGAN` with conditional DCGAN networks.
+
+    Returns:
+        A dict with `image_shape`, `latent_dim`, `num_classes`, `base_filters`
+        and `conditioning`.
+
+    Example:
+
+    ```python
+    keras_gen.applications.conditional_dcgan.conditional_dcgan_architecture(cgan)
+    ```
+    """
+    architecture = dcgan_architecture(model.generator, model.discriminator)
+    return {
+        "image_shape": architecture["image_shape"],
+        "base_filters": architecture["base_filters"],
+        "latent_dim": model.latent_dim,
+        "num_classes": model.num_classes,
+        "conditioning": model.conditioning,
+    }

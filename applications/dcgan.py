@@ -1,6 +1,6 @@
 """`keras_gen.applications.DCGAN`: the DCGAN generator, optionally pretrained."""
 
-import os
+import keras
 
 from keras_gen import networks
 from keras_gen import presets
@@ -13,6 +13,12 @@ DCGAN_MNIST_CONFIG = {
     "base_filters": 32,
     "upsampling": "subpixel",
 }
+
+presets.register_preset(
+    "dcgan_mnist", GAN,
+    "DCGAN (sub-pixel upsampling, generator EMA) trained on the 4,000 embedded MNIST digits",
+    application="DCGAN",
+)
 
 
 def build_dcgan(image_shape=(28, 28, 1), latent_dim=100, base_filters=32, upsampling="subpixel",
@@ -37,9 +43,10 @@ def DCGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None, up
     network of the requested shape; `weights="dcgan_mnist"` loads the shipped
     preset (trained by `recipes/dcgan_mnist.py` on the embedded MNIST digits,
     offline); a folder path loads a preset written by
-    `keras_gen.presets.save_to_preset`, and a `.weights.h5` path loads weights
+    `keras_gen.presets.write_preset`, and a `.weights.h5` path loads weights
     into the architecture given by the other arguments. Weights of presets
-    are verified by sha256 before loading.
+    are verified by sha256 before loading. Every kind of `weights` returns
+    the same kind of object (see Returns).
 
     Args:
         weights: None, `"dcgan_mnist"`, a preset folder or a `.weights.h5` file.
@@ -55,7 +62,8 @@ def DCGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None, up
 
     Returns:
         A `keras.Model` generator mapping `(batch, latent_dim)` to images in
-        [-1, 1], or the `GAN` when `include_discriminator=True`.
+        [-1, 1] (the moving average of the generator when the weights hold
+        one), or the `GAN` when `include_discriminator=True`.
 
     Raises:
         ValueError: an unknown preset, corrupted weights, or arguments that
@@ -73,24 +81,61 @@ def DCGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None, up
         "base_filters": base_filters,
         "upsampling": upsampling,
     }
-    if weights is not None and not str(weights).endswith(".h5"):
-        preset_dir = presets.resolve_preset(weights)
-        gan = presets.from_preset(preset_dir)
-        actual = {
-            "image_shape": tuple(gan.generator.outputs[0].shape[1:]),
-            "latent_dim": gan.latent_dim,
-        }
-        presets.check_preset_arguments(weights, requested, actual)
-        if include_discriminator:
-            return gan
-        # Presets trained with a generator EMA ship the average as the generator.
-        return gan.ema_model if gan.ema_model is not None else gan.generator
+    gan = presets.load_application(
+        "DCGAN", weights, requested, DCGAN_MNIST_CONFIG,
+        build=lambda **config: build_dcgan(name=name, **config), architecture_of=_gan_architecture,
+    )
+    return gan if include_discriminator else presets.inference_generator(gan)
 
-    config = dict(DCGAN_MNIST_CONFIG)
-    config.update({k: v for k, v in requested.items() if v is not None})
-    gan = build_dcgan(name=name, **config)
-    if weights is not None:
-        if not os.path.isfile(weights):
-            raise ValueError(f"Weights file {weights!r} does not exist.")
-        gan.load_weights(weights)
-    return gan if include_discriminator else gan.generator
+
+def find_layer(model, prefix):
+    """The first layer of `model` (searching nested models) whose name starts with `prefix`."""
+    for layer in model.layers:
+        if layer.name.startswith(prefix):
+            return layer
+        if isinstance(layer, keras.Model):
+            found = find_layer(layer, prefix)
+            if found is not None:
+                return found
+    return None
+
+
+def _layer_types(model):
+    types = set()
+    for layer in model.layers:
+        types.add(type(layer).__name__)
+        if isinstance(layer, keras.Model):
+            types |= _layer_types(layer)
+    return types
+
+
+def dcgan_architecture(generator, discriminator):
+    """The DCGAN builder arguments that made `generator` and `discriminator`.
+
+    Args:
+        generator: a (possibly nested) `keras_gen.networks.dcgan_generator`.
+        discriminator: a (possibly nested) `keras_gen.networks.dcgan_discriminator`.
+
+    Returns:
+        A dict with `image_shape`, `base_filters` and `upsampling`.
+
+    Example:
+
+    ```python
+    keras_gen.applications.dcgan.dcgan_architecture(gan.generator, gan.discriminator)
+    ```
+    """
+    first_conv = find_layer(discriminator, "down_0_conv")
+    first_conv = getattr(first_conv, "layer", first_conv)  # inside SpectralNormalization
+    kinds = _layer_types(generator)
+    upsampling = ("subpixel" if "DepthToSpace" in kinds
+                  else "transpose" if "Conv2DTranspose" in kinds else "resize")
+    return {
+        "image_shape": tuple(generator.outputs[0].shape[1:]),
+        "base_filters": int(first_conv.filters),
+        "upsampling": upsampling,
+    }
+
+
+def _gan_architecture(gan):
+    return {**dcgan_architecture(gan.generator, gan.discriminator), "latent_dim": gan.latent_dim}

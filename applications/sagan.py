@@ -1,7 +1,5 @@
 """`keras_gen.applications.SAGAN`: the SAGAN generator, optionally pretrained."""
 
-import os
-
 import keras
 
 from keras_gen import networks
@@ -14,6 +12,12 @@ SAGAN_MNIST_CONFIG = {
     "latent_dim": 64,
     "base_filters": 16,
 }
+
+presets.register_preset(
+    "sagan_mnist", GAN,
+    "SAGAN (self-attention, spectral norm, hinge loss, TTUR) trained on the 4,000 embedded MNIST digits",
+    application="SAGAN",
+)
 
 
 def build_sagan(image_shape=(28, 28, 1), latent_dim=128, base_filters=16, attention_resolution=None,
@@ -91,25 +95,27 @@ def sagan_optimizers(generator_learning_rate=1e-4, discriminator_learning_rate=4
     }
 
 
-def _architecture_of(gan):
-    """The constructor arguments a loaded SAGAN was built with."""
+def sagan_architecture(gan):
+    """The `SAGAN` arguments a loaded SAGAN was built with.
+
+    Args:
+        gan: a `keras_gen.models.GAN` with SAGAN networks.
+
+    Returns:
+        A dict with `image_shape`, `latent_dim` and `base_filters`.
+
+    Example:
+
+    ```python
+    keras_gen.applications.sagan.sagan_architecture(gan)["base_filters"]
+    ```
+    """
     return {
         "image_shape": tuple(gan.generator.outputs[0].shape[1:]),
         "latent_dim": gan.latent_dim,
         # The last generator block has `base_filters` channels.
         "base_filters": int(gan.generator.get_layer("output_norm").gamma.shape[0]),
     }
-
-
-def _load_weights_file(gan, weights):
-    try:
-        gan.load_weights(weights)
-    except ValueError:
-        # Files saved from a GAN that kept a generator EMA hold the average too.
-        if gan.ema_model is not None:
-            raise
-        gan.enable_ema()
-        gan.load_weights(weights)
 
 
 def SAGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None,
@@ -123,7 +129,7 @@ def SAGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None,
     a randomly initialised network of the requested shape;
     `weights="sagan_mnist"` loads the shipped preset (trained by
     `recipes/sagan_mnist.py` on the embedded MNIST digits, offline); a
-    folder path loads a preset written by `keras_gen.presets.save_to_preset`,
+    folder path loads a preset written by `keras_gen.presets.write_preset`,
     and a `.weights.h5` path loads weights into the architecture given by
     the other arguments. Weights of presets are verified by sha256 before
     loading.
@@ -164,20 +170,8 @@ def SAGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None,
         "latent_dim": latent_dim,
         "base_filters": base_filters,
     }
-    if weights is not None and not str(weights).endswith(".h5"):
-        preset_dir = presets.resolve_preset(weights)
-        gan = presets.from_preset(preset_dir)
-        actual = _architecture_of(gan)
-        presets.check_preset_arguments(weights, requested, actual)
-        if include_discriminator:
-            return gan
-        return gan.ema_model if gan.ema_model is not None else gan.generator
-
-    if weights is not None and not os.path.isfile(weights):
-        raise ValueError(f"Weights file {weights!r} does not exist.")
-    config = dict(SAGAN_MNIST_CONFIG)
-    config.update({k: v for k, v in requested.items() if v is not None})
-    gan = build_sagan(name=name, **config)
-    if weights is not None:
-        _load_weights_file(gan, str(weights))
-    return gan if include_discriminator else gan.generator
+    gan = presets.load_application(
+        "SAGAN", weights, requested, SAGAN_MNIST_CONFIG,
+        build=lambda **config: build_sagan(name=name, **config), architecture_of=sagan_architecture,
+    )
+    return gan if include_discriminator else presets.inference_generator(gan)

@@ -12,26 +12,29 @@ import sys as _sys
 __version__ = "0.1.0"
 
 
-def _expose_source_applications():
-    """Maps `<repo>/applications` to `keras_gen.applications` in a source checkout.
+def _map_applications_folder():
+    """Makes the top-level `applications/` folder importable as `keras_gen.applications`.
 
-    An installed package (regular or editable) already has
-    `keras_gen.applications`; this only matters when `keras_gen` is imported
-    straight from a clone without installing it.
+    Installed packages (`pip install .` and `pip install -e .`) get the mapping
+    from setup.py's `package_dir`; a source checkout imported without
+    installing it gets the same folder here. Nothing is done when the
+    package is already importable.
     """
     if _importlib_util.find_spec("keras_gen.applications") is not None:
         return
     source = _os.path.join(_os.path.dirname(__path__[0]), "applications")
     init_file = _os.path.join(source, "__init__.py")
     if not _os.path.isfile(init_file):
-        return
+        raise ImportError(
+            f"keras_gen.applications is missing: neither installed nor found in {source}. "
+            "Reinstall keras-gen (pip install .) or run from a complete source checkout."
+        )
     spec = _importlib_util.spec_from_file_location(
         "keras_gen.applications", init_file, submodule_search_locations=[source]
     )
     module = _importlib_util.module_from_spec(spec)
     _sys.modules["keras_gen.applications"] = module
     spec.loader.exec_module(module)
-    globals()["applications"] = module
 
 
 from keras_gen import utils  # noqa: E402
@@ -45,14 +48,5 @@ from keras_gen import callbacks  # noqa: E402
 from keras_gen import datasets  # noqa: E402
 from keras_gen import presets  # noqa: E402
 
-_expose_source_applications()
-
-
-def __getattr__(name):
-    # `keras_gen.applications` imports the model families, so it loads on
-    # first use rather than with the package.
-    if name == "applications":
-        import importlib
-
-        return importlib.import_module("keras_gen.applications")
-    raise AttributeError(f"module 'keras_gen' has no attribute {name!r}")
+_map_applications_folder()
+from keras_gen import applications  # noqa: E402

@@ -4,7 +4,9 @@ Layout (as in keras-hub):
 
     <preset>/config.json         the model, serialized with Keras (no pickling)
     <preset>/model.weights.h5    the weights, verified by sha256 before loading
-    <preset>/metadata.json       versions, parameter count, sha256, dataset, recipe, metrics
+    <preset>/metadata.json       versions, parameter count, sha256 of the weights (and, for
+                                 folders written by `write_preset`, of every file), dataset,
+                                 recipe, metrics
     <preset>/README.md           the model card
 
 Named presets ship inside the package in `keras_gen/applications/presets/`.
@@ -12,7 +14,6 @@ Named presets ship inside the package in `keras_gen/applications/presets/`.
 
 import datetime
 import hashlib
-import importlib.resources
 import json
 import os
 
@@ -24,7 +25,8 @@ METADATA_FILE = "metadata.json"
 MODEL_CARD_FILE = "README.md"
 
 
-def _sha256(path):
+def sha256_of_file(path):
+    """The hex sha256 of a file's bytes."""
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -34,20 +36,9 @@ def _sha256(path):
 
 def builtin_presets_dir():
     """The folder of the presets that ship with `keras_gen.applications`."""
-    try:
-        return str(importlib.resources.files("keras_gen.applications") / "presets")
-    except ModuleNotFoundError:
-        return os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "applications", "presets")
+    import keras_gen.applications
 
-
-def list_presets():
-    """Names of the presets shipped with the package."""
-    root = builtin_presets_dir()
-    if not os.path.isdir(root):
-        return []
-    return sorted(
-        name for name in os.listdir(root) if os.path.isfile(os.path.join(root, name, CONFIG_FILE))
-    )
+    return os.path.join(os.path.dirname(keras_gen.applications.__file__), "presets")
 
 
 def resolve_preset(name_or_dir):
@@ -57,6 +48,8 @@ def resolve_preset(name_or_dir):
     candidate = os.path.join(builtin_presets_dir(), name_or_dir)
     if os.path.isdir(candidate):
         return candidate
+    from keras_gen.presets.registry import list_presets
+
     raise ValueError(
         f"Unknown preset {name_or_dir!r}: it is neither a folder nor one of the "
         f"shipped presets {list_presets()}."
@@ -64,7 +57,11 @@ def resolve_preset(name_or_dir):
 
 
 def save_to_preset(model, preset_dir, metadata=None, model_card=None):
-    """Writes `model` as a preset folder.
+    """Writes `model` as a preset folder (the low-level part of `write_preset`).
+
+    Recipes use `keras_gen.presets.write_preset`, which adds the reproduce
+    command, hardware, weights size, hashes of every file, figures and a
+    round-trip check on top of this.
 
     Args:
         model: a Keras model (any registered `keras_gen` model or a plain
@@ -102,7 +99,7 @@ def save_to_preset(model, preset_dir, metadata=None, model_card=None):
         "keras_version": keras.__version__,
         "backend": keras.backend.backend(),
         "parameter_count": int(model.count_params()),
-        "weights_sha256": _sha256(weights_path),
+        "weights_sha256": sha256_of_file(weights_path),
         "created": datetime.date.today().isoformat(),
     }
     full_metadata.update(metadata or {})
@@ -155,12 +152,23 @@ def load_metadata(name_or_dir):
 
 def verify_weights(weights_path, expected_sha256):
     """Raises `ValueError` if the file's sha256 is not `expected_sha256`."""
-    if not os.path.isfile(weights_path):
-        raise ValueError(f"Weights file {weights_path} is missing.")
-    actual = _sha256(weights_path)
+    verify_file(weights_path, expected_sha256, "Weights file")
+
+
+def verify_file(path, expected_sha256, kind="File"):
+    """Raises `ValueError` naming the fix if the file at `path` is missing or its sha256 differs.
+
+    Args:
+        path: the file.
+        expected_sha256: hex digest recorded in `metadata.json`.
+        kind: what the file is, for the message (e.g. "Weights file").
+    """
+    if not os.path.isfile(path):
+        raise ValueError(f"{kind} {path} is missing.")
+    actual = sha256_of_file(path)
     if actual != expected_sha256:
         raise ValueError(
-            f"Weights file {weights_path} is corrupted or was modified: its sha256 is "
+            f"{kind} {path} is corrupted or was modified: its sha256 is "
             f"{actual}, expected {expected_sha256}. Reinstall keras-gen or re-run the "
             "preset's recipe to rebuild it."
         )
@@ -192,7 +200,12 @@ def from_preset(name_or_dir, load_weights=True):
             `metadata.json`.
     """
     preset_dir = resolve_preset(name_or_dir)
-    with open(os.path.join(preset_dir, CONFIG_FILE)) as f:
+    config_path = os.path.join(preset_dir, CONFIG_FILE)
+    # Folders written by `write_preset` record the sha256 of every file; older ones, of the weights.
+    config_sha256 = load_metadata(preset_dir).get("files_sha256", {}).get(CONFIG_FILE)
+    if config_sha256 is not None:
+        verify_file(config_path, config_sha256, "Config file")
+    with open(config_path) as f:
         config = json.load(f)
     model = keras.saving.deserialize_keras_object(config)
     if load_weights:
