@@ -34,13 +34,11 @@ Usage (backend from KERAS_BACKEND):
 
 import argparse
 import datetime
-import os
-import platform
-import time
 
 import keras
 import numpy as np
 
+import harness
 import keras_gen
 from keras_gen.datasets import toy
 
@@ -109,9 +107,9 @@ def train_one(config, seed, steps, batch_size, optimizer="ttur", hidden_units=(1
         discriminator_optimizer=discriminator_optimizer(),
     )
     data = toy.grid_of_gaussians(steps * batch_size, std=GRID_STD, seed=seed)
-    start = time.perf_counter()
-    history = gan.fit(data, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
-    seconds = time.perf_counter() - start
+    history, timing = harness.measure(
+        gan.fit, data, batch_size=batch_size, epochs=1, verbose=0, shuffle=False
+    )
     samples = gan.generate(EVAL_SAMPLES, seed=10_000 + seed)
     finite = bool(np.all(np.isfinite(samples)))
     keras.backend.clear_session()
@@ -121,7 +119,8 @@ def train_one(config, seed, steps, batch_size, optimizer="ttur", hidden_units=(1
         "finite": finite,
         "final_d_loss": float(history.history["d_loss"][-1]),
         "final_g_loss": float(history.history["g_loss"][-1]),
-        "seconds": seconds,
+        "seconds": timing.wall_seconds,
+        "cpu_seconds": timing.cpu_seconds,
     }
 
 
@@ -202,50 +201,67 @@ REFERENCE_LABELS = {
 }
 
 
-def to_markdown(result, total_seconds=None):
-    """Formats `run_benchmark`'s result as markdown: settings, summary and per-seed tables."""
+def to_markdown(result, provenance=None):
+    """Formats `run_benchmark`'s result as markdown: settings, summary and per-seed tables.
+
+    Args:
+        result: what `run_benchmark` returned.
+        provenance: a finished `harness.Provenance` (machine, load, wall time
+            and command), or None to leave those lines out.
+
+    Returns:
+        The markdown text.
+    """
     labels = {**CONFIG_LABELS, **REFERENCE_LABELS}
     rows = {**result["configs"], **result["references"]}
     settings = (
         f"Date {datetime.date.today().isoformat()}; backend {result['backend']}; keras "
-        f"{keras.__version__}; {platform.machine()} {platform.system()}, {os.cpu_count()} CPUs; "
+        f"{keras.__version__}; "
         f"steps {result['steps']}; batch {result['batch_size']}; seeds {result['seeds']}; "
         f"optimizer {OPTIMIZERS[result['optimizer']][0]} in both configurations; "
         f"{result['eval_samples']} evaluation samples; strict = at least {STRICT_MIN_COUNT} "
         "high-quality samples per mode."
     )
-    if total_seconds is not None:
-        settings += f" Total wall time {total_seconds:.0f} s."
+    summary_rows = [
+        [
+            labels[name],
+            f"{summary['modes_covered_mean']:.1f} ± {summary['modes_covered_std']:.1f}",
+            f"{summary['modes_covered_strict_mean']:.1f} ± {summary['modes_covered_strict_std']:.1f}",
+            f"{summary['high_quality_mean']:.3f} ± {summary['high_quality_std']:.3f}",
+        ]
+        for name, summary in rows.items()
+    ]
+    seed_rows = [
+        [
+            labels[name], run["seed"], run["modes_covered"], run["modes_covered_strict"],
+            f"{run['high_quality_fraction']:.3f}", f"{run['final_d_loss']:.3f}",
+            f"{run['final_g_loss']:.3f}", f"{run['seconds']:.1f}", f"{run['cpu_seconds']:.1f}",
+        ]
+        for name, summary in result["configs"].items()
+        for run in summary["runs"]
+    ]
     lines = [
         "# 25-Gaussian grid: mode coverage, hinge + spectral norm vs non-saturating",
         "",
         settings,
         "",
-        "| Samples | Modes covered (of 25) | Modes covered, strict | High-quality fraction |",
-        "|---|---:|---:|---:|",
-    ]
-    for name, summary in rows.items():
-        lines.append(
-            f"| {labels[name]} | {summary['modes_covered_mean']:.1f} ± "
-            f"{summary['modes_covered_std']:.1f} | {summary['modes_covered_strict_mean']:.1f} ± "
-            f"{summary['modes_covered_strict_std']:.1f} | {summary['high_quality_mean']:.3f} ± "
-            f"{summary['high_quality_std']:.3f} |"
-        )
-    lines += [
+        harness.markdown_table(
+            ["Samples", "Modes covered (of 25)", "Modes covered, strict", "High-quality fraction"],
+            summary_rows,
+            "lrrr",
+        ),
         "",
         "Mean ± population std over seeds.",
         "",
-        "| Configuration | Seed | Modes covered | Strict | High-quality fraction | Final D loss | "
-        "Final G loss | Train time (s) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        harness.markdown_table(
+            ["Configuration", "Seed", "Modes covered", "Strict", "High-quality fraction",
+             "Final D loss", "Final G loss", "Train time (s)", "Train CPU time (s)"],
+            seed_rows,
+            "lrrrrrrrr",
+        ),
     ]
-    for name, summary in result["configs"].items():
-        for run in summary["runs"]:
-            lines.append(
-                f"| {labels[name]} | {run['seed']} | {run['modes_covered']} | "
-                f"{run['modes_covered_strict']} | {run['high_quality_fraction']:.3f} | "
-                f"{run['final_d_loss']:.3f} | {run['final_g_loss']:.3f} | {run['seconds']:.1f} |"
-            )
+    if provenance is not None:
+        lines += [""] + provenance.lines()
     return "\n".join(lines) + "\n"
 
 
@@ -265,15 +281,12 @@ def parse_args(argv=None):
 def main(argv=None):
     """Runs the benchmark from command-line arguments; returns the result dict."""
     args = parse_args(argv)
-    start = time.perf_counter()
+    provenance = harness.Provenance(__file__, argv)
     result = run_benchmark(
         args.steps, args.seeds, args.batch_size, args.optimizer, args.configs, verbose=not args.quiet
     )
-    markdown = to_markdown(result, total_seconds=time.perf_counter() - start)
-    print(markdown)
-    if args.output:
-        with open(args.output, "w") as handle:
-            handle.write(markdown)
+    provenance.finish()
+    harness.publish(to_markdown(result, provenance), args.output)
     return result
 
 

@@ -15,12 +15,12 @@ Usage:
 """
 
 import argparse
-import time
 
 import keras
 import numpy as np
 import scipy.linalg
 
+import harness
 import keras_gen
 
 
@@ -33,10 +33,9 @@ def scipy_frechet_distance(mu1, sigma1, mu2, sigma2):
     return float(value), imaginary
 
 
-def timed(function, *args):
-    start = time.perf_counter()
-    result = function(*args)
-    return result, time.perf_counter() - start
+def seconds(timing):
+    """Wall seconds, with the process' CPU seconds alongside."""
+    return f"{timing.wall_seconds:.2f} s ({timing.cpu_seconds:.2f} s CPU)"
 
 
 def fid_speed(num_features, dim, seed=0):
@@ -46,18 +45,27 @@ def fid_speed(num_features, dim, seed=0):
     features2 = rng.standard_normal((num_features, dim)) @ mixing + 0.05
     mu1, sigma1 = keras_gen.metrics.feature_statistics(features1)
     mu2, sigma2 = keras_gen.metrics.feature_statistics(features2)
-    ours, ours_seconds = timed(keras_gen.metrics.frechet_distance, mu1, sigma1, mu2, sigma2)
-    (reference, imaginary), scipy_seconds = timed(scipy_frechet_distance, mu1, sigma1, mu2, sigma2)
+    ours, ours_time = harness.measure(keras_gen.metrics.frechet_distance, mu1, sigma1, mu2, sigma2)
+    (reference, imaginary), scipy_time = harness.measure(
+        scipy_frechet_distance, mu1, sigma1, mu2, sigma2
+    )
     return [
         ("features", f"{num_features:,} x {dim:,} per set (random)"),
-        ("keras_gen frechet_distance", f"{ours:.6f} in {ours_seconds:.2f} s"),
-        ("scipy.linalg.sqrtm", f"{reference:.6f} in {scipy_seconds:.2f} s (max imaginary part {imaginary:.1e})"),
+        ("keras_gen frechet_distance", f"{ours:.6f} in {seconds(ours_time)}"),
+        (
+            "scipy.linalg.sqrtm",
+            f"{reference:.6f} in {seconds(scipy_time)} (max imaginary part {imaginary:.1e})",
+        ),
         ("relative difference", f"{abs(ours - reference) / abs(reference):.1e}"),
-        ("speed-up (scipy time / ours)", f"{scipy_seconds / ours_seconds:.1f}x"),
+        (
+            "speed-up (scipy time / ours)",
+            f"{scipy_time.wall_seconds / ours_time.wall_seconds:.1f}x",
+        ),
     ]
 
 
 def quality_row(name, extractor, real_outputs, images, seed=0):
+    """One row of the quality table: FID, KID, IS, precision and recall of `images`."""
     outputs = extractor.extract(images)
     fid = keras_gen.metrics.frechet_distance(
         *keras_gen.metrics.feature_statistics(real_outputs["features"]),
@@ -68,10 +76,10 @@ def quality_row(name, extractor, real_outputs, images, seed=0):
     )
     score, score_std = keras_gen.metrics.inception_score(outputs["probabilities"], num_splits=10)
     pr = keras_gen.metrics.precision_recall(real_outputs["features"], outputs["features"], k=3)
-    return (
-        f"| {name} | {len(images):,} | {fid:.3f} | {kid:.5f} +- {kid_std:.5f} | "
-        f"{score:.3f} +- {score_std:.3f} | {pr['precision']:.3f} | {pr['recall']:.3f} |"
-    )
+    return [
+        name, f"{len(images):,}", f"{fid:.3f}", f"{kid:.5f} +- {kid_std:.5f}",
+        f"{score:.3f} +- {score_std:.3f}", f"{pr['precision']:.3f}", f"{pr['recall']:.3f}",
+    ]
 
 
 def dcgan_samples(num_samples, seed=1):
@@ -92,12 +100,16 @@ def main():
     parser.add_argument("--skip-speed", action="store_true", help="skip part (a)")
     parser.add_argument("--output", help="also write the markdown to this file")
     args = parser.parse_args()
+    provenance = harness.Provenance(__file__)
 
     lines = [f"# keras_gen.metrics benchmark (keras {keras.__version__}, backend {keras.backend.backend()})", ""]
     if not args.skip_speed:
-        lines += ["## (a) FID: keras_gen (Cholesky or eigendecomposition, symmetric) vs scipy sqrtm", "", "| | |", "|---|---|"]
-        lines += [f"| {key} | {value} |" for key, value in fid_speed(args.num_features, args.dim)]
-        lines.append("")
+        lines += [
+            "## (a) FID: keras_gen (Cholesky or eigendecomposition, symmetric) vs scipy sqrtm",
+            "",
+            harness.markdown_table(["", ""], fid_speed(args.num_features, args.dim)),
+            "",
+        ]
 
     (x_train, _), (x_test, _) = keras_gen.datasets.mnist.load_data(source="embedded")
     # The embedded splits are grouped by class; IS splits are consecutive rows.
@@ -105,17 +117,15 @@ def main():
     x_train, x_test = x_train[rng.permutation(len(x_train))], x_test[rng.permutation(len(x_test))]
     extractor = keras_gen.metrics.get_feature_extractor("digits")
     held_out = extractor.extract(x_test)
+    rows = [quality_row("embedded train digits (real-data floor)", extractor, held_out, x_train)]
+    samples, message = dcgan_samples(1000)
+    if samples is not None:
+        rows.append(quality_row("dcgan_mnist preset", extractor, held_out, samples))
+    header = ["samples", "n", "FID", "KID", "IS", "precision", "recall"]
     lines += [
         "## (b, c) Digits features (128-d digits classifier) against the 1,000 held-out digits",
         "",
-        "| samples | n | FID | KID | IS | precision | recall |",
-        "|---|---|---|---|---|---|---|",
-        quality_row("embedded train digits (real-data floor)", extractor, held_out, x_train),
-    ]
-    samples, message = dcgan_samples(1000)
-    if samples is not None:
-        lines.append(quality_row("dcgan_mnist preset", extractor, held_out, samples))
-    lines += [
+        harness.markdown_table(header, rows),
         "",
         "KID: 100 subsets of min(1000, n) samples, mean +- std. IS: 10 splits. "
         "Precision/recall: k = 3. IS of the held-out digits themselves: "
@@ -123,11 +133,8 @@ def main():
     ]
     if message:
         lines += ["", message]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.output:
-        with open(args.output, "w") as handle:
-            handle.write(text)
+    lines += [""] + provenance.lines()
+    harness.publish("\n".join(lines), args.output)
 
 
 if __name__ == "__main__":
