@@ -22,8 +22,6 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import argparse  # noqa: E402
-import datetime  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 
 import keras  # noqa: E402
@@ -31,18 +29,14 @@ import numpy as np  # noqa: E402
 
 import keras_gen  # noqa: E402
 from vae_mnist import DATASET  # noqa: E402
-from vae_mnist import check_preset_round_trip  # noqa: E402
-from vae_mnist import command_line  # noqa: E402
 from vae_mnist import digits_fid  # noqa: E402
-from vae_mnist import inference_copy  # noqa: E402
 from vae_mnist import interpolation_grid  # noqa: E402
 from vae_mnist import load_digits  # noqa: E402
+from vae_mnist import output_dir  # noqa: E402
 from vae_mnist import reconstruction_grid  # noqa: E402
 from vae_mnist import train_subset  # noqa: E402
-from vae_mnist import weights_megabytes  # noqa: E402
 
 NAME = "aae_mnist"
-COMMAND = "python recipes/aae_mnist.py"
 
 
 def build(latent_dim, prior, base_filters, discriminator_units, seed):
@@ -122,7 +116,7 @@ MNIST subset. A latent discriminator matches the distribution of the
 - Data: {DATASET}.
 - Training: Adam(1e-3) for the reconstruction, Adam(2e-4, beta_1=0.5) for the
   discriminator and generator phases; {t["epochs"]} epochs, batch {t["batch_size"]},
-  seed {t["seed"]}, {metadata["backend"]} backend, {t["train_seconds"]:.0f} s on {t["hardware"]}.
+  seed {t["seed"]}, {metadata["backend"]} backend, {t["train_seconds"]:.0f} s on {metadata["hardware"]}.
 
 ## Results (held-out digits, {r["num_test"]:,} images; from this run)
 
@@ -180,12 +174,7 @@ def main():
     args = parser.parse_args()
     if args.quick:
         args.epochs = 1
-    if args.output:
-        preset_dir = args.output
-    elif args.quick:
-        preset_dir = tempfile.mkdtemp(prefix=f"{NAME}_quick_")
-    else:
-        preset_dir = os.path.join(keras_gen.presets.builtin_presets_dir(), NAME)
+    preset_dir = output_dir(NAME, args)
 
     keras.utils.set_random_seed(args.seed)
     (x_train, _), (x_test, y_test) = load_digits(args.quick)
@@ -212,7 +201,6 @@ def main():
             "optimizers": "reconstruction Adam(1e-3); discriminator, generator Adam(2e-4, beta_1=0.5)",
             "seed": args.seed,
             "train_seconds": round(train_seconds, 1),
-            "hardware": f"{os.cpu_count()} CPU cores",
             "codes_to_prior_frechet_before": round(before, 3),
             "final_logs": {k: round(float(v[-1]), 4) for k, v in history.history.items()},
             "quick": bool(args.quick),
@@ -228,32 +216,18 @@ def main():
                 "distance between Gaussian fits of encode(x_test) and sample_prior(1000, seed=0)"
             ),
         },
-        "recipe": command_line(
-            COMMAND, parser, args,
-            ["epochs", "batch_size", "latent_dim", "prior", "base_filters",
-             "discriminator_units", "seed", "quick"],
-        ),
-        "date": datetime.date.today().isoformat(),
     }
-    keras_gen.presets.save_to_preset(inference_copy(model), preset_dir, metadata=metadata)
-    metadata["parameter_count"] = int(model.count_params())
-    metadata["backend"] = keras.backend.backend()
-    metadata["weights_megabytes"] = weights_megabytes(preset_dir)
-    with open(os.path.join(preset_dir, "README.md"), "w") as handle:
-        handle.write(model_card(metadata))
-    check_preset_round_trip(model, preset_dir)
-
-    keras_gen.utils.save_image_grid(samples[:64], os.path.join(preset_dir, "samples.png"))
-    reconstruction_grid(
-        x_test[:32], model.reconstruct(x_test[:32]), os.path.join(preset_dir, "reconstructions.png")
-    )
-    interpolation_grid(
-        model, x_test, y_test, os.path.join(preset_dir, "interpolations.png"), method="linear"
-    )
-    keras_gen.utils.latent_scatter(
-        model, x_test, y_test, os.path.join(preset_dir, "latents.png"),
-        dims=(0, 1), title=f"AAE codes of held-out digits ({args.prior} prior)",
-    )
+    figures = {
+        "samples.png": lambda path: keras_gen.utils.save_image_grid(samples[:64], path),
+        "reconstructions.png": lambda path: reconstruction_grid(
+            x_test[:32], model.reconstruct(x_test[:32]), path),
+        "interpolations.png": lambda path: interpolation_grid(
+            model, x_test, y_test, path, method="linear"),
+        "latents.png": lambda path: keras_gen.utils.latent_scatter(
+            model, x_test, y_test, path, dims=(0, 1),
+            title=f"AAE codes of held-out digits ({args.prior} prior)"),
+    }
+    metadata = keras_gen.presets.write_preset(model, preset_dir, metadata, model_card, figures)
     print(f"preset written to {preset_dir} ({metadata['weights_megabytes']:.2f} MB of weights)")
 
 

@@ -14,8 +14,6 @@ digits-feature FID/IS, then writes the preset folder.
 import argparse
 import json
 import os
-import platform
-import sys
 import time
 
 import keras
@@ -146,38 +144,38 @@ def main(argv=None):
         "1,000 held-out embedded test digits; features and class probabilities of the shipped "
         "digits_classifier preset"
     )
-    command = "KERAS_BACKEND=%s python recipes/cgan_mnist.py %s" % (
-        keras.backend.backend(), " ".join(argv if argv is not None else sys.argv[1:])
-    )
-    card = CARD.format(
-        g_params=model.generator.count_params(),
-        d_params=model.discriminator.count_params(),
-        batch_size=args.batch_size,
-        command=command.strip(),
-        backend=keras.backend.backend(),
-        epochs=args.epochs,
-        seconds=summary["training_seconds"],
-        machine=f"{os.cpu_count()} CPU cores ({platform.machine()})",
-        per_class=per_class,
-        seed=args.seed + 1,
-        class_header=" | ".join(str(k) for k in range(model.num_classes)),
-        class_rule="|".join("---" for _ in range(model.num_classes)),
-        class_row=" | ".join(f"{a:.2f}" for a in per_label),
-        accuracy=accuracy,
-        protocol=protocol,
-        **metrics,
-    )
+
+    def card(metadata):
+        return CARD.format(
+            g_params=model.generator.count_params(),
+            d_params=model.discriminator.count_params(),
+            batch_size=args.batch_size,
+            command=metadata["recipe"],
+            backend=metadata["backend"],
+            epochs=args.epochs,
+            seconds=summary["training_seconds"],
+            machine=metadata["hardware"],
+            per_class=per_class,
+            seed=args.seed + 1,
+            class_header=" | ".join(str(k) for k in range(model.num_classes)),
+            class_rule="|".join("---" for _ in range(model.num_classes)),
+            class_row=" | ".join(f"{a:.2f}" for a in per_label),
+            accuracy=accuracy,
+            protocol=protocol,
+            **metrics,
+        )
+
     metadata = {
         "dataset": "embedded MNIST digits with labels, 4,000 train / 1,000 held out",
-        "recipe": command.strip(),
         "training_seconds": summary["training_seconds"],
         "epochs": args.epochs,
         "metrics": {**metrics, "class_accuracy": accuracy, "class_accuracy_per_label": per_label},
         "metrics_protocol": protocol,
     }
-    keras_gen.presets.save_to_preset(model, args.preset_dir, metadata=metadata, model_card=card)
     grid = model.generate(labels=np.repeat(np.arange(10), 10), seed=0)
-    keras_gen.utils.save_image_grid(grid, os.path.join(args.preset_dir, "samples.png"), num_rows=10)
+    figures = {"samples.png": lambda path: keras_gen.utils.save_image_grid(grid, path, num_rows=10)}
+    metadata = keras_gen.presets.write_preset(model, args.preset_dir, metadata, card, figures,
+                                              recipe_script=__file__, recipe_args=argv)
     with open(os.path.join(args.output, "metrics.json"), "w") as f:
         json.dump(metadata, f, indent=2)
     print(json.dumps(metadata["metrics"], indent=2))

@@ -25,7 +25,6 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import argparse  # noqa: E402
-import datetime  # noqa: E402
 import json  # noqa: E402
 import time  # noqa: E402
 
@@ -38,13 +37,10 @@ from keras_gen.models.image_to_image import LinearDecayAfter  # noqa: E402
 from keras_gen.networks.patchgan import patchgan_discriminator  # noqa: E402
 from keras_gen.networks.resnet_generator import resnet_generator  # noqa: E402
 from pix2pix_edges2digits import digits_accuracy  # noqa: E402
-from pix2pix_edges2digits import hardware  # noqa: E402
-from pix2pix_edges2digits import output_dir  # noqa: E402
 from pix2pix_edges2digits import spread_rows  # noqa: E402
-from pix2pix_edges2digits import write_preset  # noqa: E402
+from vae_mnist import output_dir  # noqa: E402
 
 NAME = "cyclegan_digits2inverted"
-COMMAND = "python recipes/cyclegan_digits.py"
 SHAPE = (32, 32, 1)
 
 
@@ -99,7 +95,7 @@ subset, 32x32).
   {t["constant_steps"]} steps then linearly to 0 over {t["decay_steps"]} steps
   (`keras_gen.models.image_to_image.LinearDecayAfter`); batch {t["batch_size"]},
   {t["train_images"]} images per domain, {t["epochs"]} epochs,
-  {metadata["backend"]} backend, {t["train_seconds"]:.0f} s on {t["hardware"]}.
+  {metadata["backend"]} backend, {t["train_seconds"]:.0f} s on {metadata["hardware"]}.
 - {metadata["parameter_count"]:,} parameters, {metadata["weights_megabytes"]:.2f} MB of weights
   (including both image pools).
 
@@ -185,25 +181,20 @@ def main():
     }
     print(json.dumps(results, indent=2))
 
-    preset_dir = output_dir(NAME, args)
-    os.makedirs(preset_dir, exist_ok=True)
-    save_cycle_grid(test_a, fake_b, test_b, fake_a, os.path.join(preset_dir, "samples.png"))
     metadata = {
         "dataset": "keras_gen.datasets.tasks.digits2inverted (embedded MNIST subset, 32x32, unpaired)",
-        "recipe": COMMAND + (" --quick" if args.quick else ""),
         "results": results,
         "training": {
             "epochs": args.epochs, "batch_size": args.batch_size, "train_images": int(len(a)),
             "steps": int(steps), "constant_steps": int(constant_steps), "decay_steps": int(decay_steps),
             "base_filters": args.base_filters, "num_blocks": args.num_blocks, "seed": args.seed,
-            "train_seconds": round(train_seconds, 1), "hardware": hardware(),
+            "train_seconds": round(train_seconds, 1),
         },
-        "created": datetime.date.today().isoformat(),
     }
-    size = write_preset(model, preset_dir, metadata, model_card)
-    reloaded = keras_gen.presets.from_preset(preset_dir)
-    np.testing.assert_allclose(reloaded.translate_ab(test_a[:8]), fake_b[:8], atol=1e-5)
-    print(f"preset written to {preset_dir} ({size:.2f} MB of weights)")
+    figures = {"samples.png": lambda path: save_cycle_grid(test_a, fake_b, test_b, fake_a, path)}
+    preset_dir = output_dir(NAME, args)
+    metadata = keras_gen.presets.write_preset(model, preset_dir, metadata, model_card, figures)
+    print(f"preset written to {preset_dir} ({metadata['weights_megabytes']:.2f} MB of weights)")
 
 
 if __name__ == "__main__":

@@ -10,11 +10,8 @@ sha256, metadata, model card with the sample grid and the measured numbers).
 
 import argparse
 import os
-import platform
 import shutil
-import sys
 
-import keras
 import numpy as np
 
 import keras_gen
@@ -80,39 +77,41 @@ def main(argv=None):
         output=args.output, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
         sample_every=5, verbose=2,
     )
-    command = "KERAS_BACKEND=%s python recipes/dcgan_mnist.py %s" % (
-        keras.backend.backend(), " ".join(argv if argv is not None else sys.argv[1:])
-    )
     metrics_table = "| metric | value |\n|---|---|\n" + "\n".join(
         f"| {key} | {summary[key]:.3f} |" for key in ("fid_digits", "is_digits", "is_digits_std")
     )
-    card = CARD.format(
-        g_width=gan.generator.layers[1].units // 49 if hasattr(gan.generator.layers[1], "units") else "?",
-        g_params=gan.generator.count_params(),
-        d_params=gan.discriminator.count_params(),
-        batch_size=args.batch_size,
-        command=command.strip(),
-        backend=keras.backend.backend(),
-        epochs=args.epochs,
-        steps=args.epochs * (summary["train_images"] // args.batch_size + (summary["train_images"] % args.batch_size > 0)),
-        seconds=summary["training_seconds"],
-        machine=f"{os.cpu_count()} CPU cores ({platform.machine()})",
-        metrics_table=metrics_table,
-        protocol=summary["metrics_protocol"],
-    )
+
+    def card(metadata):
+        return CARD.format(
+            g_width=gan.generator.layers[1].units // 49 if hasattr(gan.generator.layers[1], "units") else "?",
+            g_params=gan.generator.count_params(),
+            d_params=gan.discriminator.count_params(),
+            batch_size=args.batch_size,
+            command=metadata["recipe"],
+            backend=metadata["backend"],
+            epochs=args.epochs,
+            steps=args.epochs * -(-summary["train_images"] // args.batch_size),
+            seconds=summary["training_seconds"],
+            machine=metadata["hardware"],
+            metrics_table=metrics_table,
+            protocol=summary["metrics_protocol"],
+        )
+
     metadata = {
         "dataset": "embedded MNIST digits, 4,000 train / 1,000 held out",
-        "recipe": command.strip(),
         "training_seconds": summary["training_seconds"],
         "epochs": args.epochs,
         "metrics": {k: summary[k] for k in ("fid_digits", "is_digits", "is_digits_std")},
         "metrics_protocol": summary["metrics_protocol"],
     }
-    keras_gen.presets.save_to_preset(gan, args.preset_dir, metadata=metadata, model_card=card)
-    keras_gen.utils.save_image_grid(gan.generate(64, seed=0), os.path.join(args.preset_dir, "samples.png"), num_rows=8)
-    # Reference images for the test that the preset generates identically on every backend.
-    np.savez(os.path.join(args.preset_dir, "reference_samples.npz"), images=gan.generate(8, seed=0), seed=0)
-    shutil.copy(os.path.join(args.output, "metrics.json"), os.path.join(args.preset_dir, "training_metrics.json"))
+    figures = {
+        "samples.png": lambda path: keras_gen.utils.save_image_grid(gan.generate(64, seed=0), path, num_rows=8),
+        # Reference images for the test that the preset generates identically on every backend.
+        "reference_samples.npz": lambda path: np.savez(path, images=gan.generate(8, seed=0), seed=0),
+        "training_metrics.json": lambda path: shutil.copy(os.path.join(args.output, "metrics.json"), path),
+    }
+    keras_gen.presets.write_preset(gan, args.preset_dir, metadata, card, figures,
+                                   recipe_script=__file__, recipe_args=argv)
     print(f"Preset written to {args.preset_dir}")
 
 

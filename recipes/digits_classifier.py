@@ -26,8 +26,6 @@ import keras_gen  # noqa: E402
 from keras_gen.metrics.digits_classifier import digits_classifier_network  # noqa: E402
 from keras_gen.metrics.digits_classifier import digits_preset_dir  # noqa: E402
 
-COMMAND = "python recipes/digits_classifier.py"
-
 
 def to_model_range(images):
     return images.astype("float32")[..., None] / 127.5 - 1.0
@@ -112,15 +110,6 @@ probabilities = extractor.probabilities(images)  # (n, 10)
 """
 
 
-def recipe_command(parser, args):
-    """The command line that reproduces this run (non-default training flags only)."""
-    flags = []
-    for name in ("epochs", "batch_size", "learning_rate", "seed"):
-        if getattr(args, name) != parser.get_default(name):
-            flags.append(f"--{name.replace('_', '-')} {getattr(args, name)}")
-    return " ".join([COMMAND] + flags)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=20)
@@ -135,7 +124,6 @@ def main():
     metadata = {
         "name": "digits_classifier",
         "task": "digit classification; features for keras_gen.metrics",
-        "parameter_count": int(classifier.count_params()),
         "dataset": "embedded MNIST subset (keras_gen/datasets/data/mnist_5k.npz), 4,000 train / 1,000 held out",
         "training": {
             "epochs": args.epochs,
@@ -149,9 +137,8 @@ def main():
             "accuracy": results["test_accuracy"],
             "how_measured": "argmax accuracy on the 1,000 held-out embedded digits (per class the last 100)",
         },
-        "recipe": recipe_command(parser, args),
     }
-    keras_gen.presets.save_to_preset(classifier, args.output, metadata=metadata, model_card=model_card(metadata))
+    keras_gen.presets.write_preset(classifier, args.output, metadata, model_card)
     print(f"preset written to {args.output}")
 
 

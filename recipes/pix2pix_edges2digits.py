@@ -22,10 +22,7 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import argparse  # noqa: E402
-import datetime  # noqa: E402
 import json  # noqa: E402
-import platform  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 
 import keras  # noqa: E402
@@ -36,21 +33,13 @@ from keras_gen.datasets.tasks import edges2digits  # noqa: E402
 from keras_gen.networks.patchgan import patchgan_discriminator  # noqa: E402
 from keras_gen.networks.patchgan import patchgan_receptive_field  # noqa: E402
 from keras_gen.networks.unet import unet_generator  # noqa: E402
+from vae_mnist import output_dir  # noqa: E402
 
 NAME = "pix2pix_edges2digits"
-COMMAND = "python recipes/pix2pix_edges2digits.py"
 
 
 # ------------------------------------------------------------ shared helpers
 # (recipes/cyclegan_digits.py imports these.)
-def output_dir(name, args):
-    if args.output:
-        return args.output
-    if args.quick:
-        return tempfile.mkdtemp(prefix=f"{name}_quick_")
-    return os.path.join(keras_gen.presets.builtin_presets_dir(), name)
-
-
 def digits_accuracy(images32, labels, classifier=None):
     """Digits-classifier accuracy on 32x32 white-on-black digits (center 28x28 crop)."""
     if classifier is None:
@@ -58,29 +47,6 @@ def digits_accuracy(images32, labels, classifier=None):
     crops = np.asarray(images32)[:, 2:30, 2:30, :]
     predictions = np.argmax(classifier.predict(crops, batch_size=256, verbose=0), axis=-1)
     return float(np.mean(predictions == np.asarray(labels)))
-
-
-def inference_copy(model):
-    """An uncompiled copy with the same weights, so the preset holds no optimizer state."""
-    copy = model.__class__.from_config(model.get_config())
-    copy.set_weights(model.get_weights())
-    return copy
-
-
-def hardware():
-    return f"{os.cpu_count()} CPU cores ({platform.machine()}), shared"
-
-
-def write_preset(model, preset_dir, metadata, card):
-    keras_gen.presets.save_to_preset(inference_copy(model), preset_dir, metadata=metadata)
-    size = os.path.getsize(os.path.join(preset_dir, "model.weights.h5")) / 1e6
-    metadata = keras_gen.presets.load_metadata(preset_dir)
-    metadata["weights_megabytes"] = round(size, 3)
-    with open(os.path.join(preset_dir, "metadata.json"), "w") as f:
-        json.dump(metadata, f, indent=2, sort_keys=True)
-    with open(os.path.join(preset_dir, "README.md"), "w") as f:
-        f.write(card(metadata))
-    return size
 
 
 def spread_rows(n, count=16):
@@ -128,7 +94,7 @@ embedded MNIST digits padded to 32x32, inputs are their 1-pixel outlines).
   ({metadata["patch_receptive_field"]}x{metadata["patch_receptive_field"]} receptive field), conditional on the outline.
 - Objective: non-saturating conditional GAN + 100 x L1; Adam(2e-4, beta_1=0.5)
   for both networks, batch {t["batch_size"]}, {t["epochs"]} epochs on {t["train_pairs"]} pairs
-  ({t["steps"]} steps), {metadata["backend"]} backend, {t["train_seconds"]:.0f} s on {t["hardware"]}.
+  ({t["steps"]} steps), {metadata["backend"]} backend, {t["train_seconds"]:.0f} s on {metadata["hardware"]}.
 - {metadata["parameter_count"]:,} parameters (generator and discriminator), {metadata["weights_megabytes"]:.2f} MB of weights.
 
 ## Results on {r["test_pairs"]} held-out pairs (test split)
@@ -204,28 +170,21 @@ def main():
     }
     print(json.dumps(results, indent=2))
 
-    preset_dir = output_dir(NAME, args)
-    os.makedirs(preset_dir, exist_ok=True)
-    save_triplet_grid(test_edges, translated, test_digits, os.path.join(preset_dir, "samples.png"))
-
-    command = COMMAND + (" --quick" if args.quick else "")
     metadata = {
         "dataset": "keras_gen.datasets.tasks.edges2digits (embedded MNIST subset, 32x32)",
-        "recipe": command,
         "patch_receptive_field": patchgan_receptive_field(2),
         "results": results,
         "training": {
             "epochs": args.epochs, "batch_size": args.batch_size, "train_pairs": int(len(rows)),
             "steps": int(args.epochs * int(np.ceil(len(rows) / args.batch_size))),
             "base_filters": args.base_filters, "seed": args.seed,
-            "train_seconds": round(train_seconds, 1), "hardware": hardware(),
+            "train_seconds": round(train_seconds, 1),
         },
-        "created": datetime.date.today().isoformat(),
     }
-    size = write_preset(model, preset_dir, metadata, model_card)
-    reloaded = keras_gen.presets.from_preset(preset_dir)
-    np.testing.assert_allclose(reloaded.translate(test_edges[:8]), translated[:8], atol=1e-5)
-    print(f"preset written to {preset_dir} ({size:.2f} MB of weights)")
+    figures = {"samples.png": lambda path: save_triplet_grid(test_edges, translated, test_digits, path)}
+    preset_dir = output_dir(NAME, args)
+    metadata = keras_gen.presets.write_preset(model, preset_dir, metadata, model_card, figures)
+    print(f"preset written to {preset_dir} ({metadata['weights_megabytes']:.2f} MB of weights)")
 
 
 if __name__ == "__main__":

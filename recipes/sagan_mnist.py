@@ -23,8 +23,6 @@ References:
 import argparse
 import json
 import os
-import platform
-import sys
 import time
 
 import keras
@@ -187,6 +185,11 @@ def evaluate(gan, x_train, x_test, seed, num_samples):
     return results
 
 
+def _write_json(path, data):
+    with open(path, "w") as f:
+        json.dump(data, f, indent=2)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=32)
@@ -209,10 +212,6 @@ def main(argv=None):
     if args.fast:
         for key, value in FAST.items():
             setattr(args, key, value)
-    command = "KERAS_BACKEND=%s python recipes/sagan_mnist.py %s" % (
-        keras.backend.backend(), " ".join(argv if argv is not None else sys.argv[1:])
-    )
-
     os.makedirs(args.output, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
     x_train, x_test = load_digits(args.num_train)
@@ -233,9 +232,7 @@ def main(argv=None):
     results = evaluate(gan, x_train, x_test, args.seed, num_samples)
     steps = args.epochs * -(-len(x_train) // args.batch_size)
     summary = {
-        "command": command.strip(),
         "backend": keras.backend.backend(),
-        "machine": f"{os.cpu_count()} CPU cores ({platform.machine()})",
         "epochs": args.epochs,
         "steps": steps,
         "batch_size": args.batch_size,
@@ -255,7 +252,6 @@ def main(argv=None):
 
     metadata = {
         "dataset": DATASET,
-        "recipe": command.strip(),
         "training_seconds": summary["training_seconds"],
         "epochs": args.epochs,
         "architecture": {"image_shape": [28, 28, 1], "latent_dim": args.latent_dim,
@@ -264,20 +260,22 @@ def main(argv=None):
                                              "fid_digits_real_floor", "is_digits_real_floor")},
         "metrics_protocol": results["metrics_protocol"],
     }
-    keras_gen.presets.save_to_preset(gan, args.preset_dir, metadata=metadata)
-    summary["weights_mb"] = round(
-        os.path.getsize(os.path.join(args.preset_dir, "model.weights.h5")) / 1e6, 2
-    )
-    with open(os.path.join(args.preset_dir, "README.md"), "w") as f:
-        f.write(model_card(summary))
-    keras_gen.utils.save_image_grid(
-        gan.generate(64, seed=0), os.path.join(args.preset_dir, "samples.png"), num_rows=8
-    )
-    # Reference images for the test that the preset generates identically on every backend.
-    np.savez(os.path.join(args.preset_dir, "reference_samples.npz"),
-             images=gan.generate(8, seed=0), seed=0)
-    with open(os.path.join(args.preset_dir, "training_metrics.json"), "w") as f:
-        json.dump(summary, f, indent=2)
+
+    def card(metadata):
+        # The card and training_metrics.json quote what write_preset measured.
+        summary.update(command=metadata["recipe"], machine=metadata["hardware"],
+                       weights_mb=metadata["weights_megabytes"])
+        return model_card(summary)
+
+    figures = {
+        "samples.png": lambda path: keras_gen.utils.save_image_grid(
+            gan.generate(64, seed=0), path, num_rows=8),
+        # Reference images for the test that the preset generates identically on every backend.
+        "reference_samples.npz": lambda path: np.savez(path, images=gan.generate(8, seed=0), seed=0),
+        "training_metrics.json": lambda path: _write_json(path, summary),
+    }
+    keras_gen.presets.write_preset(gan, args.preset_dir, metadata, card, figures,
+                                   recipe_script=__file__, recipe_args=argv)
     print(json.dumps({k: v for k, v in summary.items() if k != "history"}, indent=2))
     print(f"Preset written to {args.preset_dir} ({summary['weights_mb']:.2f} MB of weights)")
     return summary

@@ -20,7 +20,6 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import argparse  # noqa: E402
-import datetime  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
@@ -30,7 +29,6 @@ import numpy as np  # noqa: E402
 import keras_gen  # noqa: E402
 
 NAME = "vae_mnist"
-COMMAND = "python recipes/vae_mnist.py"
 DATASET = (
     "embedded MNIST subset (keras_gen/datasets/data/mnist_5k.npz; MNIST by LeCun, "
     "Cortes and Burges, CC BY-SA 3.0): 4,000 train / 1,000 held-out digits"
@@ -86,42 +84,13 @@ def interpolation_grid(model, x_test, y_test, path, num_pairs=6, num_steps=10, m
     keras_gen.utils.save_image(np.concatenate(strips, axis=0), path)
 
 
-def output_dir(args):
+def output_dir(name, args):
+    """The preset folder: `--output`, a temporary folder for `--quick`, else the shipped one."""
     if args.output:
         return args.output
     if args.quick:
-        return tempfile.mkdtemp(prefix=f"{NAME}_quick_")
-    return os.path.join(keras_gen.presets.builtin_presets_dir(), NAME)
-
-
-def command_line(command, parser, args, names):
-    """The command that reproduces this run (non-default flags only)."""
-    flags = []
-    for name in names:
-        value = getattr(args, name)
-        if value != parser.get_default(name):
-            flag = f"--{name.replace('_', '-')}"
-            flags.append(flag if value is True else f"{flag} {value}")
-    prefix = "" if keras.backend.backend() == "tensorflow" else f"KERAS_BACKEND={keras.backend.backend()} "
-    return prefix + " ".join([command] + flags)
-
-
-def inference_copy(model):
-    """An uncompiled copy with the same weights, so the preset holds no optimizer state."""
-    copy = model.__class__.from_config(model.get_config())
-    copy.set_weights(model.get_weights())
-    return copy
-
-
-def check_preset_round_trip(model, preset_dir):
-    """Reloads the written preset and checks it decodes exactly like `model`."""
-    reloaded = keras_gen.presets.from_preset(preset_dir)
-    z = np.random.default_rng(0).standard_normal((4, model.latent_dim)).astype("float32")
-    np.testing.assert_allclose(reloaded.decode(z), model.decode(z), rtol=1e-5, atol=1e-5)
-
-
-def weights_megabytes(preset_dir):
-    return os.path.getsize(os.path.join(preset_dir, "model.weights.h5")) / 1e6
+        return tempfile.mkdtemp(prefix=f"{name}_quick_")
+    return os.path.join(keras_gen.presets.builtin_presets_dir(), name)
 
 
 # -------------------------------------------------------------------- recipe
@@ -188,7 +157,7 @@ in [-1, 1], trained with `keras_gen.models.VAE` on the embedded MNIST subset.
   784 pixels; KL in closed form; beta = 1, KL warm-up over {t["kl_warmup_steps"]} steps.
 - Data: {DATASET}.
 - Training: Adam(1e-3), {t["epochs"]} epochs, batch {t["batch_size"]}, seed {t["seed"]},
-  {metadata["backend"]} backend, {t["train_seconds"]:.0f} s on {t["hardware"]}.
+  {metadata["backend"]} backend, {t["train_seconds"]:.0f} s on {metadata["hardware"]}.
 
 ## Results (held-out digits, {r["num_test"]:,} images; from this run)
 
@@ -250,7 +219,7 @@ def main():
     args = parser.parse_args()
     if args.quick:
         args.epochs, args.iw_samples = 1, 5
-    preset_dir = output_dir(args)
+    preset_dir = output_dir(NAME, args)
 
     keras.utils.set_random_seed(args.seed)
     (x_train, _), (x_test, y_test) = load_digits(args.quick)
@@ -278,7 +247,6 @@ def main():
             "optimizer": "Adam(1e-3)",
             "seed": args.seed,
             "train_seconds": round(train_seconds, 1),
-            "hardware": f"{os.cpu_count()} CPU cores",
             "final_train_elbo_logged": round(float(history.history["elbo"][-1]), 2),
             "quick": bool(args.quick),
         },
@@ -292,33 +260,18 @@ def main():
                 f"{args.iw_samples}, seed=0), Bernoulli likelihood on grey levels, nats"
             ),
         },
-        "recipe": command_line(
-            COMMAND, parser, args,
-            ["epochs", "batch_size", "latent_dim", "base_filters", "kl_warmup_steps",
-             "iw_samples", "seed", "quick"],
-        ),
-        "date": datetime.date.today().isoformat(),
     }
-    os.makedirs(preset_dir, exist_ok=True)
-    keras_gen.presets.save_to_preset(inference_copy(model), preset_dir, metadata=metadata)
-    metadata["parameter_count"] = int(model.count_params())
-    metadata["backend"] = keras.backend.backend()
-    metadata["weights_megabytes"] = weights_megabytes(preset_dir)
-    with open(os.path.join(preset_dir, "README.md"), "w") as handle:
-        handle.write(model_card(metadata))
-    check_preset_round_trip(model, preset_dir)
-
-    keras_gen.utils.save_image_grid(samples[:64], os.path.join(preset_dir, "samples.png"))
-    reconstruction_grid(
-        x_test[:32], model.reconstruct(x_test[:32]), os.path.join(preset_dir, "reconstructions.png")
-    )
-    interpolation_grid(model, x_test, y_test, os.path.join(preset_dir, "interpolations.png"))
     mean, _ = model.encode(x_test)
     most_active = np.argsort(-np.var(mean, axis=0))[: min(4, args.latent_dim)]
-    keras_gen.utils.save_image(
-        keras_gen.utils.latent_traversal_grid(model, most_active, np.linspace(-3, 3, 11)),
-        os.path.join(preset_dir, "traversals.png"),
-    )
+    figures = {
+        "samples.png": lambda path: keras_gen.utils.save_image_grid(samples[:64], path),
+        "reconstructions.png": lambda path: reconstruction_grid(
+            x_test[:32], model.reconstruct(x_test[:32]), path),
+        "interpolations.png": lambda path: interpolation_grid(model, x_test, y_test, path),
+        "traversals.png": lambda path: keras_gen.utils.save_image(
+            keras_gen.utils.latent_traversal_grid(model, most_active, np.linspace(-3, 3, 11)), path),
+    }
+    metadata = keras_gen.presets.write_preset(model, preset_dir, metadata, model_card, figures)
     print(f"preset written to {preset_dir} ({metadata['weights_megabytes']:.2f} MB of weights)")
 
 
