@@ -1,11 +1,15 @@
 """GenerativeModel: the base class every keras_gen model trains through."""
 
+import copy
+import inspect
 import math
 import warnings
 
 import keras
 import numpy as np
+from keras import ops
 
+from keras_gen.models import validation
 from keras_gen.trainers import OptimizerGroup
 from keras_gen.trainers import PhaseTrainer
 
@@ -13,24 +17,65 @@ from keras_gen.trainers import PhaseTrainer
 class GenerativeModel(PhaseTrainer, keras.Model):
     """Base class for models trained in phases with several optimizers.
 
-    A subclass builds its sub-models in `__init__`, then calls
-    `self._finish_init()`, and implements:
+    A subclass is its networks, its phases and its objective:
 
+    - `networks`: a class attribute naming the constructor arguments that are
+      sub-models (e.g. `("generator", "discriminator")`), stored on the
+      model under the same names;
     - `phases()`: the ordered list of `keras_gen.trainers.Phase` of a step;
     - `compute_phase_loss(phase, data, training)`: `(loss, logs)` for the
       phase named `phase`, written once with `keras.ops` for every backend;
-    - `generate(...)`: samples as NumPy arrays;
-    - `get_config()` that serializes its sub-models.
+    - optionally `default_optimizers()`, `validate_batch_spec(shape, dtype)`
+      and `validate_training_data(x, y)`, and its sampling methods.
 
-    `compile()` takes one optimizer per phase optimizer name and hands Keras
-    an `OptimizerGroup`; each logged value gets a running-mean tracker, so
-    `fit()` shows and records e.g. `d_loss` and `g_loss`.
+    The base class provides the rest once:
+
+    - `get_config`/`from_config` from the constructor's signature: every
+      argument is read back from the attribute of the same name (or the one
+      named in `config_attributes`), sub-models and layers are serialized;
+    - `compile(<optimizer name>_optimizer=...)`, with names derived from the
+      phases and defaults from `default_optimizers()`; Keras is handed an
+      `OptimizerGroup`;
+    - a running-mean tracker for every value a phase logs (`fit()` shows
+      and records e.g. `d_loss`), created when the model is compiled;
+    - `fit()`, which checks the data with `validate_training_data` before
+      anything changes, guards against non-finite steps, and keeps the model
+      usable when the data fail later;
+    - `run_in_batches` (batched NumPy inference) and `inference_network`
+      (the moving average of a network when one is kept).
 
     Args:
         seed: seed of the model's `keras.random.SeedGenerator` (latent noise
             and any other randomness in the step).
         **kwargs: passed to `keras.Model` (e.g. `name`).
+
+    Example:
+
+    >>> class Regressor(keras_gen.models.GenerativeModel):
+    ...     networks = ("net",)
+    ...     def __init__(self, net, seed=None, **kwargs):
+    ...         super().__init__(seed=seed, **kwargs)
+    ...         self.net = net
+    ...     def phases(self):
+    ...         return [keras_gen.trainers.Phase("fit", "net",
+    ...                 self.net.trainable_variables, log_names=("mse",))]
+    ...     def default_optimizers(self):
+    ...         return {"net": keras.optimizers.SGD(0.1)}
+    ...     def compute_phase_loss(self, phase, data, training=True):
+    ...         x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+    ...         mse = keras.ops.mean((self.net(x, training=training) - y) ** 2)
+    ...         return mse, {"mse": mse}
+    >>> model = Regressor(keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]))
+    >>> model.compile(net_optimizer=keras.optimizers.Adam(1e-2))
+    >>> model.fit(x, y, epochs=2)
     """
+
+    # Constructor arguments that are sub-models (serialized by get_config).
+    networks = ()
+    # Constructor argument -> attribute holding its value, where they differ.
+    config_attributes = {}
+    # Constructor arguments of a parent class that this class sets itself.
+    config_excluded = ()
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -38,31 +83,19 @@ class GenerativeModel(PhaseTrainer, keras.Model):
         self.ema_model = None
         self.ema_decay = None
         self.seed_generator = keras.random.SeedGenerator(seed, name="seed_generator")
-
-    def _finish_init(self):
-        """Creates the loss trackers and marks the model built.
-
-        Sub-models are built functional models, so there is nothing to build
-        by calling the model; `fit()` under torch and `tf.distribute` would
-        otherwise try to.
-        """
-        names = []
-        for phase in self.phases():
-            for name in phase.log_names:
-                if name not in names:
-                    names.append(name)
-        self._loss_trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        # Sub-models are built functional models: nothing is built by calling
+        # the model, which `fit()` under torch and tf.distribute would try.
         self.built = True
 
     # ----------------------------------------------------------- to override
     def phases(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{self.__class__.__name__} must define phases().")
 
     def compute_phase_loss(self, phase, data, training=True):
-        raise NotImplementedError
+        raise NotImplementedError(f"{self.__class__.__name__} must define compute_phase_loss().")
 
     def generate(self, *args, **kwargs):
-        raise NotImplementedError
+        raise NotImplementedError(f"{self.__class__.__name__} does not generate samples.")
 
     def default_optimizers(self):
         """Optimizers used for names that `compile()` was not given."""
@@ -71,6 +104,24 @@ class GenerativeModel(PhaseTrainer, keras.Model):
     def ema_source(self):
         """The sub-model whose weights `enable_ema` averages (None: no EMA)."""
         return None
+
+    def validate_batch_spec(self, shape, dtype):
+        """Raises a clear error if input batches of `shape`/`dtype` cannot train.
+
+        Called before training with the static spec of the data and again
+        when the step is traced. `shape` includes the batch dimension
+        (possibly `None`).
+        """
+
+    def validate_training_data(self, x, y=None):
+        """Raises a clear error if `fit(x, y)` cannot train, before anything changes.
+
+        The default checks the static spec of the first input with
+        `validate_batch_spec`; models that take labels or pairs extend it.
+        """
+        spec = validation.data_spec(x)
+        if spec is not None:
+            self.validate_batch_spec(*spec)
 
     # ----------------------------------------------------------------- EMA
     def enable_ema(self, decay=0.999):
@@ -114,31 +165,94 @@ class GenerativeModel(PhaseTrainer, keras.Model):
         ema_model = getattr(self, "ema_model", None)
         return ema_model.variables if ema_model is not None else []
 
-    def validate_batch_spec(self, shape, dtype):
-        """Raises a clear error if batches of `shape`/`dtype` cannot train.
+    # ------------------------------------------------------------ inference
+    def inference_network(self, use_ema=True):
+        """The network sampling uses: the moving average when kept and wanted."""
+        if use_ema and getattr(self, "ema_model", None) is not None:
+            return self.ema_model
+        return self.ema_source()
 
-        Called before training with the static spec of the data and again
-        when the step is traced. `shape` includes the batch dimension
-        (possibly `None`).
+    def run_in_batches(self, fn, arrays, batch_size=256):
+        """Applies `fn(*batch)` to consecutive batches of NumPy arrays.
+
+        Args:
+            fn: called with one slice of each array (None entries stay None);
+                returns a tensor or a list/tuple of tensors.
+            arrays: list of arrays of equal length (or None).
+            batch_size: rows per call.
+
+        Returns:
+            A NumPy array, or a list of arrays when `fn` returns several,
+            concatenated over the batches. Zero rows give zero-row outputs.
         """
+        batch_size = validation.check_positive_int(batch_size, "batch_size")
+        n = len(next(a for a in arrays if a is not None))
+        results = []
+        for start in range(0, max(n, 1), batch_size):
+            batch = [None if a is None else a[start : start + batch_size] for a in arrays]
+            out = fn(*batch)
+            several = isinstance(out, (list, tuple))
+            out = out if several else [out]
+            results.append([np.asarray(ops.convert_to_numpy(o)) for o in out])
+        merged = [np.concatenate(parts, axis=0) for parts in zip(*results)]
+        return merged if several else merged[0]
 
     # ------------------------------------------------------------- compile
-    def _optimizer_names(self):
+    def optimizer_names(self):
+        """The names of the model's optimizers, in phase order."""
         names = []
         for phase in self.phases():
             if phase.optimizer not in names:
                 names.append(phase.optimizer)
         return names
 
+    def compile(self, optimizers=None, **kwargs):
+        """Configures training with one optimizer per name.
+
+        Each optimizer is passed as `<name>_optimizer=` (e.g.
+        `generator_optimizer=`, `discriminator_optimizer=`; the names are
+        `optimizer_names()`); names left out use the defaults of the model's
+        paper (`default_optimizers()`).
+
+        Args:
+            optimizers: alternatively, a dict `name -> optimizer`.
+            **kwargs: `<name>_optimizer=` entries, and Keras's
+                `run_eagerly`, `jit_compile`, `steps_per_execution`.
+        """
+        names = self.optimizer_names()
+        if optimizers is not None and not isinstance(optimizers, dict):
+            raise TypeError(
+                f"Pass each optimizer by name: "
+                f"{', '.join(n + '_optimizer=' for n in names)} "
+                f"(received {type(optimizers).__name__} as the first argument)."
+            )
+        given = dict(optimizers or {})
+        for key in [k for k in kwargs if k.endswith("_optimizer")]:
+            name = key[: -len("_optimizer")]
+            if name not in names:
+                raise ValueError(
+                    f"{self.__class__.__name__} has no optimizer {name!r}; its optimizers "
+                    f"are {', '.join(n + '_optimizer=' for n in names)}."
+                )
+            given[name] = kwargs.pop(key)
+        self._compile_optimizers(given, **kwargs)
+
     def _compile_optimizers(self, optimizers, **kwargs):
         """Compiles with a dict `name -> optimizer` (None means the default)."""
-        names = self._optimizer_names()
+        names = self.optimizer_names()
         unknown = sorted(k for k, v in optimizers.items() if k not in names and v is not None)
         if unknown:
             raise ValueError(
                 f"{self.__class__.__name__} has optimizers {names}; "
                 f"received unknown names {unknown}."
             )
+        for key in ("loss", "metrics", "optimizer"):
+            if key in kwargs:
+                raise ValueError(
+                    f"{self.__class__.__name__}.compile() does not take `{key}=`: "
+                    "objectives are set in the constructor and each optimizer is "
+                    f"passed by name ({', '.join(n + '_optimizer=' for n in names)})."
+                )
         defaults = self.default_optimizers()
         resolved = {}
         for name in names:
@@ -150,13 +264,6 @@ class GenerativeModel(PhaseTrainer, keras.Model):
                     f"No optimizer given for {name!r}: pass `{name}_optimizer=` to compile()."
                 )
             resolved[name] = keras.optimizers.get(optimizer)
-        for key in ("loss", "metrics", "optimizer"):
-            if key in kwargs:
-                raise ValueError(
-                    f"{self.__class__.__name__}.compile() does not take `{key}=`: "
-                    "objectives are set in the constructor and each optimizer is "
-                    "passed by name (e.g. `generator_optimizer=`)."
-                )
         group = OptimizerGroup(resolved)
         super().compile(optimizer=group, **kwargs)
         variables_by_name = {name: [] for name in names}
@@ -166,16 +273,16 @@ class GenerativeModel(PhaseTrainer, keras.Model):
                 v for v in phase.variables if id(v) not in known
             )
         group.build_groups(variables_by_name)
+        self._create_loss_trackers()
 
-    def compile(self, optimizers=None, **kwargs):
-        """Configures training with one optimizer per name.
-
-        Args:
-            optimizers: dict `name -> optimizer` (names as in `phases()`);
-                names left out use `default_optimizers()`.
-            **kwargs: `run_eagerly`, `jit_compile`, `steps_per_execution`.
-        """
-        self._compile_optimizers(optimizers or {}, **kwargs)
+    def _create_loss_trackers(self):
+        names = []
+        for phase in self.phases():
+            names.extend(n for n in phase.log_names if n not in names)
+        existing = getattr(self, "_loss_trackers", None) or {}
+        self._loss_trackers = {
+            name: existing.get(name) or keras.metrics.Mean(name=name) for name in names
+        }
 
     def get_compile_config(self):
         if not getattr(self, "compiled", False):
@@ -205,11 +312,12 @@ class GenerativeModel(PhaseTrainer, keras.Model):
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, **kwargs):
         """Trains the model; see `keras.Model.fit`.
 
-        Before training starts this checks the data against the model (shape,
-        dtype) and, under a JAX `keras.distribution`, that every batch
-        divides by the number of devices, so a mistake raises a clear error
-        while the model is untouched. A step with a non-finite loss is not
-        applied and stops training with a warning naming the step.
+        Before training starts this checks the data against the model
+        (`validate_training_data`, also for `validation_data`) and what the
+        backend needs (e.g. under a JAX `keras.distribution`, that every
+        batch divides by the number of devices), so a mistake raises a clear
+        error while the model is untouched. A step with a non-finite loss is
+        not applied and stops training with a warning naming the step.
         """
         if not getattr(self, "compiled", False):
             raise ValueError(
@@ -217,30 +325,88 @@ class GenerativeModel(PhaseTrainer, keras.Model):
                 "call model.compile() (defaults from the paper are used for any "
                 "optimizer you do not pass)."
             )
-        spec = _data_spec(x)
-        if spec is not None:
-            self.validate_batch_spec(*spec)
-            _check_distribution_batches(x, batch_size)
+        self.validate_training_data(x, y)
+        validation_data = kwargs.get("validation_data")
+        if isinstance(validation_data, (tuple, list)):
+            self.validate_training_data(
+                validation_data[0], validation_data[1] if len(validation_data) > 1 else None
+            )
+        elif validation_data is not None:
+            self.validate_training_data(validation_data, None)
         callbacks = list(callbacks or [])
         callbacks.append(NonFiniteLossMonitor())
-        snapshot = None
-        if keras.backend.backend() == "jax":
-            from keras_gen.trainers.jax_trainer import snapshot_model_state
-
-            snapshot = snapshot_model_state(self)
-        try:
+        with self.fit_guard(x, batch_size):
             return super().fit(
                 x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
                 **kwargs,
             )
-        except Exception:
-            # Data that can only be checked when the step is traced (Python
-            # generators, PyDataset) raises there; the model stays usable.
-            if snapshot is not None:
-                from keras_gen.trainers.jax_trainer import restore_purged_state
 
-                restore_purged_state(snapshot)
-            raise
+    # -------------------------------------------------------------- saving
+    def seed_generators(self):
+        """Every `keras.random.SeedGenerator` of the model and its layers, in a fixed order."""
+        generators = []
+        for layer in self._flatten_layers(include_self=True):
+            for generator in getattr(layer, "_seed_generators", None) or []:
+                if all(generator is not g for g in generators):
+                    generators.append(generator)
+        return generators
+
+    def save_own_variables(self, store):
+        # Keras saves no seed-generator state; without it a reloaded or
+        # resumed model would replay the random draws (latents, pools,
+        # augmentation) from the start.
+        super().save_own_variables(store)
+        for index, generator in enumerate(self.seed_generators()):
+            store[f"seed_state_{index}"] = generator.state
+
+    def load_own_variables(self, store):
+        values = {key: store[key] for key in store.keys()}
+        states = {k: values.pop(k) for k in list(values) if k.startswith("seed_state_")}
+        super().load_own_variables(values)
+        for index, generator in enumerate(self.seed_generators()):
+            state = states.get(f"seed_state_{index}")
+            if state is not None:  # files written before seed states were saved have none
+                generator.state.assign(np.asarray(state))
+
+    # ------------------------------------------------------------- config
+    @classmethod
+    def constructor_arguments(cls):
+        """Names of the constructor's arguments, following `**kwargs` to the parents."""
+        names = []
+        for klass in cls.__mro__:
+            init = klass.__dict__.get("__init__")
+            if init is None:
+                continue
+            passes_on = False
+            for parameter in list(inspect.signature(init).parameters.values())[1:]:
+                if parameter.kind == parameter.VAR_KEYWORD:
+                    passes_on = True
+                elif parameter.kind != parameter.VAR_POSITIONAL and parameter.name not in names:
+                    names.append(parameter.name)
+            if klass is GenerativeModel or not passes_on:
+                break
+        return [name for name in names if name not in cls.config_excluded]
+
+    def get_config(self):
+        config = super().get_config()
+        for name in self.constructor_arguments():
+            value = getattr(self, self.config_attributes.get(name, name))
+            if isinstance(value, (keras.layers.Layer, keras.optimizers.Optimizer)):
+                value = keras.saving.serialize_keras_object(value)
+            config[name] = value
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        for name in cls.constructor_arguments():
+            value = config.get(name)
+            if isinstance(value, dict) and "class_name" in value and "config" in value:
+                # Deserialization consumes the nested config: work on a copy.
+                config[name] = keras.saving.deserialize_keras_object(
+                    copy.deepcopy(value), custom_objects=custom_objects
+                )
+        return cls(**config)
 
 
 class NonFiniteLossMonitor(keras.callbacks.Callback):
@@ -279,55 +445,3 @@ class NonFiniteLossMonitor(keras.callbacks.Callback):
             )
             warnings.warn(message, RuntimeWarning, stacklevel=2)
 
-
-def _data_spec(x):
-    """Static `(shape, dtype)` of the first input of `x`, or None if unknown."""
-    if isinstance(x, np.ndarray):
-        return (None,) + tuple(x.shape[1:]), str(x.dtype)
-    if isinstance(x, (tuple, list)) and x and isinstance(x[0], np.ndarray):
-        return (None,) + tuple(x[0].shape[1:]), str(x[0].dtype)
-    element_spec = getattr(x, "element_spec", None)
-    if element_spec is None:
-        return None
-    while isinstance(element_spec, (tuple, list)):
-        element_spec = element_spec[0]
-    if isinstance(element_spec, dict):
-        return None
-    return tuple(element_spec.shape), element_spec.dtype.name
-
-
-def _check_distribution_batches(x, batch_size):
-    """Under a JAX data-parallel distribution, batches must split evenly."""
-    if keras.backend.backend() != "jax":
-        return
-    distribution = keras.distribution.distribution()
-    if distribution is None:
-        return
-    devices = int(np.prod(distribution.device_mesh.shape))
-    if devices <= 1:
-        return
-    if isinstance(x, np.ndarray) or (isinstance(x, (tuple, list)) and x and isinstance(x[0], np.ndarray)):
-        array = x if isinstance(x, np.ndarray) else x[0]
-        batch_size = batch_size or 32
-        sizes = {batch_size}
-        if len(array) % batch_size:
-            sizes.add(len(array) % batch_size)
-    else:
-        spec = _data_spec(x)
-        first = spec[0][0] if spec else None
-        if first is None:
-            raise ValueError(
-                f"Training on {devices} devices needs batches whose size is known "
-                "and divides by the device count. Batch the dataset with "
-                "`dataset.batch(batch_size, drop_remainder=True)`."
-            )
-        sizes = {first}
-    bad = sorted(size for size in sizes if size % devices)
-    if bad:
-        raise ValueError(
-            f"Training on {devices} devices needs every batch to divide by {devices}, "
-            f"but batches of size {bad} would occur. Use a batch size that is a "
-            f"multiple of {devices} and drop the last partial batch "
-            "(`dataset.batch(batch_size, drop_remainder=True)`, or trim the array "
-            "to a multiple of the batch size)."
-        )

@@ -7,6 +7,8 @@ constraint, updating loss trackers) lives here, written with `keras.ops` and
 `Variable.assign`, which also works inside JAX's stateless scope.
 """
 
+import contextlib
+
 from keras import ops
 
 
@@ -17,6 +19,25 @@ class PhaseTrainerMixin:
     `_loss_trackers` (dict name -> `keras.metrics.Mean`) and an
     `OptimizerGroup` as `optimizer`.
     """
+
+    @contextlib.contextmanager
+    def fit_guard(self, x, batch_size):
+        """Wraps `fit()`: checks what the backend needs, restores on failure.
+
+        The default does nothing; a backend trainer overrides it.
+        """
+        yield
+
+    def phase_is_due(self, phase):
+        """Whether `phase` runs in this step (a scalar boolean tensor), or None: always.
+
+        A phase with `interval = k > 1` runs on the steps whose index (the
+        group's step counter, from 0) is a multiple of k.
+        """
+        if phase.interval == 1:
+            return None
+        step = ops.convert_to_tensor(self.optimizer.iterations)
+        return ops.equal(step % phase.interval, 0)
 
     def _guarded_state_variables(self):
         """Float non-trainable variables restored when a step is not finite."""

@@ -9,17 +9,26 @@ scope whose updates (BatchNorm statistics, seed-generator state) are carried
 back out. The new state is read from the scope at the end.
 """
 
+import contextlib
+
 import jax
 import keras
+import numpy as np
 
+from keras_gen.trainers import data_specs
 from keras_gen.trainers.base import PhaseTrainerMixin
 
 
-def _state_mapping(model, state, with_optimizer=True):
+def _state_groups(model, with_optimizer=True):
     groups = [model.trainable_variables, model.non_trainable_variables]
     if with_optimizer:
         groups.append(model.optimizer.variables)
     groups.append(model.metrics_variables)
+    return groups
+
+
+def _state_mapping(model, state, with_optimizer=True):
+    groups = _state_groups(model, with_optimizer)
     mapping = []
     for variables, values in zip(groups, state):
         mapping.extend(zip(variables, values))
@@ -31,14 +40,36 @@ class JAXPhaseTrainer(PhaseTrainerMixin):
         groups, mapping = _state_mapping(self, state)
         with keras.StatelessScope(state_mapping=mapping) as scope:
             for phase in self.phases():
-                for _ in range(phase.repeats):
+                due = self.phase_is_due(phase)
+                if due is None:
                     self._run_phase(phase, data, scope)
+                else:
+                    self._run_phase_when_due(phase, data, scope, due)
             self._end_train_step()
             logs = self._tracker_results()
         new_state = tuple([scope.get_current_value(v) for v in group] for group in groups)
         return logs, new_state
 
     def _run_phase(self, phase, data, scope):
+        for _ in range(phase.repeats):
+            self._update_phase(phase, data, scope)
+
+    def _run_phase_when_due(self, phase, data, scope, due):
+        """Runs `phase` under `lax.cond`: when it is not due, none of its work executes."""
+        variables = [v for group in _state_groups(self) for v in group]
+
+        def run(values):
+            inner = keras.StatelessScope(state_mapping=list(zip(variables, values)))
+            with inner:
+                self._run_phase(phase, data, inner)
+            return [inner.get_current_value(v) for v in variables]
+
+        values = [scope.get_current_value(v) for v in variables]
+        new_values = jax.lax.cond(due, run, lambda values: list(values), values)
+        for variable, value in zip(variables, new_values):
+            scope.state_mapping[id(variable)] = value
+
+    def _update_phase(self, phase, data, scope):
         variables = phase.variables
 
         def loss_fn(values):
@@ -64,8 +95,27 @@ class JAXPhaseTrainer(PhaseTrainerMixin):
         new_state = tuple([scope.get_current_value(v) for v in group] for group in groups)
         return logs, new_state
 
+    @contextlib.contextmanager
+    def fit_guard(self, x, batch_size):
+        """Checks batches against the distribution; gives weights back on failure.
 
-def snapshot_model_state(model):
+        Keras's JAX `fit` moves variable values into the training state and
+        empties the variables; an error while tracing the first step (data
+        that could not be checked before, e.g. a Python generator) would
+        leave the model without weights.
+        """
+        check_distribution_batches(x, batch_size)
+        snapshot = _snapshot_values(self)
+        try:
+            yield
+        except Exception:
+            for variable, value in snapshot:
+                if getattr(variable, "_value", None) is None:
+                    variable.assign(value)
+            raise
+
+
+def _snapshot_values(model):
     """References to every variable's value (JAX arrays are immutable: no copy)."""
     variables = list(model.variables)
     if getattr(model, "optimizer", None) is not None:
@@ -74,13 +124,36 @@ def snapshot_model_state(model):
     return [(v, v.value) for v in variables]
 
 
-def restore_purged_state(snapshot):
-    """Gives back their values to variables that `fit()` purged before failing.
-
-    Keras's JAX `fit` moves variable values into the training state and
-    empties the variables; an error while tracing the first step would
-    leave the model without weights.
-    """
-    for variable, value in snapshot:
-        if getattr(variable, "_value", None) is None:
-            variable.assign(value)
+def check_distribution_batches(x, batch_size):
+    """Under a JAX data-parallel distribution, batches must split evenly."""
+    distribution = keras.distribution.distribution()
+    if distribution is None:
+        return
+    devices = int(np.prod(distribution.device_mesh.shape))
+    if devices <= 1:
+        return
+    count = data_specs.num_array_samples(x)
+    if count is not None:
+        batch_size = batch_size or 32
+        sizes = {batch_size}
+        if count % batch_size:
+            sizes.add(count % batch_size)
+    else:
+        spec = data_specs.data_spec(x)
+        first = spec[0][0] if spec else None
+        if first is None:
+            raise ValueError(
+                f"Training on {devices} devices needs batches whose size is known "
+                "and divides by the device count. Batch the dataset with "
+                "`dataset.batch(batch_size, drop_remainder=True)`."
+            )
+        sizes = {first}
+    bad = sorted(size for size in sizes if size % devices)
+    if bad:
+        raise ValueError(
+            f"Training on {devices} devices needs every batch to divide by {devices}, "
+            f"but batches of size {bad} would occur. Use a batch size that is a "
+            f"multiple of {devices} and drop the last partial batch "
+            "(`dataset.batch(batch_size, drop_remainder=True)`, or trim the array "
+            "to a multiple of the batch size)."
+        )

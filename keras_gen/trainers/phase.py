@@ -26,6 +26,10 @@ class Phase:
             running-mean tracker shown by `fit()` and kept in the History.
         constraint: optional `fn(value) -> value` applied to every variable
             after the update (e.g. WGAN weight clipping).
+        interval: run the phase only on training steps whose index (the
+            optimizer group's step counter, from 0) is a multiple of
+            `interval`. The other steps skip its work entirely, as
+            stylegan2-ada does for lazy regularization (Karras et al. 2020).
     """
 
     name: str
@@ -34,3 +38,13 @@ class Phase:
     repeats: int = 1
     log_names: tuple = ()
     constraint: Optional[Callable] = None
+    interval: int = 1
+
+    def __post_init__(self):
+        for field in ("repeats", "interval"):
+            value = getattr(self, field)
+            if int(value) != value or value < 1:
+                raise ValueError(
+                    f"Phase {self.name!r}: `{field}` must be a positive integer; "
+                    f"received {value!r}."
+                )

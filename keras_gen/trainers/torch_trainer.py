@@ -38,6 +38,9 @@ class TorchPhaseTrainer(PhaseTrainerMixin):
         trainable = self.trainable_variables
         try:
             for phase in self.phases():
+                due = self.phase_is_due(phase)
+                if due is not None and not bool(due):
+                    continue
                 _require_grad_only(trainable, phase.variables)
                 for _ in range(phase.repeats):
                     snapshot = self._snapshot_state()

@@ -5,48 +5,15 @@ import numpy as np
 from keras import ops
 
 from keras_gen.models.gan.gan import GAN
+from keras_gen.models.gan.gan import check_sample_count
+from keras_gen.models.validation import array_second_element
+from keras_gen.models.validation import check_class_labels
+from keras_gen.models.validation import check_label_spec
+from keras_gen.models.validation import has_second_element
+from keras_gen.models.validation import num_array_samples
+from keras_gen.models.validation import second_spec
 from keras_gen.networks.conditional import check_conditioning
 from keras_gen.networks.conditional import check_num_classes
-
-
-def check_class_indices(labels, num_classes, num_samples=None):
-    """Validates integer class labels; returns them as an int32 array `(n,)`.
-
-    Args:
-        labels: array-like of class indices, shape `(n,)` or `(n, 1)`.
-        num_classes: labels must lie in `[0, num_classes)`.
-        num_samples: expected `n`, or None.
-
-    Returns:
-        int32 NumPy array `(n,)`.
-    """
-    labels = np.asarray(labels)
-    if labels.dtype.kind not in "iu":
-        raise TypeError(
-            f"Labels must be integer class indices in [0, {num_classes - 1}]; received "
-            f"dtype {labels.dtype}. Cast them (`labels.astype('int32')`), or use "
-            "`np.argmax(one_hot, axis=-1)` for one-hot labels."
-        )
-    if labels.ndim == 2 and labels.shape[1] == 1:
-        labels = labels[:, 0]
-    if labels.ndim != 1:
-        raise ValueError(
-            f"Labels must be class indices of shape (n,); received shape {labels.shape}. "
-            "For one-hot labels use `np.argmax(one_hot, axis=-1)`."
-        )
-    bad = labels[(labels < 0) | (labels >= num_classes)]
-    if bad.size:
-        raise ValueError(
-            f"Labels must be class indices in [0, {num_classes - 1}]; received "
-            f"{sorted(set(bad.tolist()))[:5]}. Map your classes to 0..{num_classes - 1}, "
-            f"or build the networks and model with num_classes={int(labels.max()) + 1}."
-        )
-    if num_samples is not None and len(labels) != num_samples:
-        raise ValueError(
-            f"Received {len(labels)} labels for {num_samples} samples; pass one label "
-            "per sample (or a single int for all)."
-        )
-    return labels.astype("int32")
 
 
 def _check_generator(generator):
@@ -176,32 +143,20 @@ class ConditionalGAN(GAN):
         auxiliary_weight=1.0,
         **kwargs,
     ):
-        # Set before GAN.__init__, whose _finish_init() reads phases().
-        self.num_classes = check_num_classes(num_classes)
-        self.conditioning = check_conditioning(conditioning)
+        num_classes = check_num_classes(num_classes)
+        conditioning = check_conditioning(conditioning)
         if not auxiliary_weight >= 0:
             raise ValueError(f"auxiliary_weight must be >= 0; received {auxiliary_weight!r}.")
-        self.auxiliary_weight = float(auxiliary_weight)
         _check_generator(generator)
-        _check_discriminator(discriminator, conditioning, self.num_classes)
+        _check_discriminator(discriminator, conditioning, num_classes)
         super().__init__(generator, discriminator, latent_dim=latent_dim, **kwargs)
+        self.num_classes = num_classes
+        self.conditioning = conditioning
+        self.auxiliary_weight = float(auxiliary_weight)
 
-    # ------------------------------------------------------------ training
-    def phases(self):
-        phases = super().phases()
-        if self.conditioning == "auxiliary":
-            for phase, name in zip(phases, ("d_class", "g_class")):
-                phase.log_names = phase.log_names[:1] + (name,) + phase.log_names[1:]
-        return phases
-
-    def sample_labels(self, batch_size):
-        """Class labels drawn uniformly with the model's seed generator, int32 `(batch,)`."""
-        return keras.random.randint(
-            (batch_size,), 0, self.num_classes, dtype="int32", seed=self.seed_generator
-        )
-
-    def real_samples_and_labels(self, data):
-        """Extracts real images and int32 labels `(batch,)` from what `fit()` passes."""
+    # ------------------------------------------------------ the GAN's hooks
+    def real_batch(self, data):
+        """Real images and int32 labels `(batch,)` from what `fit()` passes."""
         x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
         if isinstance(x, dict):
             y = x.get("label", x.get("labels", y))
@@ -209,7 +164,7 @@ class ConditionalGAN(GAN):
         if y is None:
             raise ValueError(_MISSING_LABELS)
         self.validate_batch_spec(tuple(x.shape), x.dtype)
-        self.validate_label_spec(tuple(y.shape), y.dtype)
+        check_label_spec(tuple(y.shape), y.dtype, self.num_classes, "ConditionalGAN")
         if x.shape[0] is not None and y.shape[0] is not None and x.shape[0] != y.shape[0]:
             raise ValueError(
                 f"Received {y.shape[0]} labels for a batch of {x.shape[0]} images; "
@@ -217,12 +172,34 @@ class ConditionalGAN(GAN):
             )
         return ops.convert_to_tensor(x), ops.reshape(ops.cast(y, "int32"), (-1,))
 
-    def discriminate(self, images, labels, training=True):
-        """`(logits, class_logits)` of the discriminator (`class_logits` None unless auxiliary)."""
+    def fake_condition(self, batch_size):
+        """Class labels drawn uniformly with the model's seed generator, int32 `(batch,)`."""
+        return keras.random.randint(
+            (batch_size,), 0, self.num_classes, dtype="int32", seed=self.seed_generator
+        )
+
+    def generator_inputs(self, latents, condition):
+        return [latents, condition]
+
+    def discriminate(self, images, condition, training=True):
+        """`(logits, class_logits)`; `class_logits` is None unless `"auxiliary"`."""
         if self.conditioning == "auxiliary":
             logits, class_logits = self.discriminator(images, training=training)
             return logits, class_logits
-        return self.discriminator([images, labels], training=training), None
+        return self.discriminator([images, condition], training=training), None
+
+    def auxiliary_log_names(self, phase):
+        if self.conditioning != "auxiliary":
+            return ()
+        return ("d_class",) if phase == "discriminator" else ("g_class",)
+
+    def auxiliary_loss(self, phase, labels_and_extras):
+        """ACGAN's class loss L_C (real and fake for D, fake for G), weighted."""
+        if self.conditioning != "auxiliary":
+            return 0.0, {}
+        class_loss = sum(self.class_loss(labels, logits) for labels, logits in labels_and_extras)
+        name = "d_class" if phase == "discriminator" else "g_class"
+        return self.auxiliary_weight * class_loss, {name: class_loss}
 
     def class_loss(self, labels, class_logits):
         """Mean softmax cross-entropy of the auxiliary class head."""
@@ -232,102 +209,19 @@ class ConditionalGAN(GAN):
             )
         )
 
-    def compute_phase_loss(self, phase, data, training=True):
-        real, real_labels = self.real_samples_and_labels(data)
-        batch_size = ops.shape(real)[0]
-        latents = self.sample_latents(batch_size)
-        fake_labels = self.sample_labels(batch_size)
-        auxiliary = self.conditioning == "auxiliary"
-        if phase == "discriminator":
-            fake = ops.stop_gradient(self.generator([latents, fake_labels], training=training))
-            real = self.augment(real, training)
-            fake = self.augment(fake, training)
-            real_logits, real_classes = self.discriminate(real, real_labels, training)
-            fake_logits, fake_classes = self.discriminate(fake, fake_labels, training)
-            d_loss = self.adversarial_loss.discriminator(real_logits, fake_logits)
-            logs = {"d_loss": d_loss}
-            total = d_loss
-            if auxiliary:
-                d_class = self.class_loss(real_labels, real_classes) + self.class_loss(
-                    fake_labels, fake_classes
-                )
-                logs["d_class"] = d_class
-                total = total + self.auxiliary_weight * d_class
-            # The penalty's critic is conditioned on the real labels (with
-            # "auxiliary", it is the adversarial head).
-            critic = lambda x: self.discriminate(x, real_labels, training)[0]  # noqa: E731
-            return self.finish_discriminator_loss(total, logs, critic, real, fake), logs
-        if phase == "generator":
-            fake = self.generator([latents, fake_labels], training=training)
-            fake_logits, fake_classes = self.discriminate(
-                self.augment(fake, training), fake_labels, training
-            )
-            g_loss = self.adversarial_loss.generator(fake_logits)
-            logs = {"g_loss": g_loss}
-            total = g_loss
-            if auxiliary:
-                g_class = self.class_loss(fake_labels, fake_classes)
-                logs["g_class"] = g_class
-                total = total + self.auxiliary_weight * g_class
-            return self.add_regularization(self.generator, total, logs, "g_reg"), logs
-        raise ValueError(f"Unknown phase {phase!r}.")
-
     # ------------------------------------------------------------ checking
-    def validate_label_spec(self, shape, dtype):
-        """Raises a clear error for labels that are not integer indices `(batch,)`."""
-        dtype = keras.backend.standardize_dtype(dtype)
-        if "int" not in dtype:
-            raise TypeError(
-                f"Labels have dtype {dtype}, but ConditionalGAN expects integer class "
-                f"indices in [0, {self.num_classes - 1}]. Cast them (e.g. "
-                "`labels.astype('int32')`, or `tf.cast` in the pipeline); for one-hot "
-                "labels use the argmax."
-            )
-        if not (len(shape) == 1 or (len(shape) == 2 and shape[1] == 1)):
-            raise ValueError(
-                f"Labels have shape {tuple(shape)}, but ConditionalGAN expects class "
-                "indices of shape (batch,). For one-hot labels use the argmax."
-            )
-
-    def _check_training_data(self, x, y):
-        if isinstance(x, np.ndarray):
-            if y is None:
-                raise ValueError(_MISSING_LABELS)
-            check_class_indices(y, self.num_classes, len(x))
+    def validate_training_data(self, x, y=None):
+        """Images as for `GAN`; integer labels `(n,)` in `[0, num_classes)` (NumPy: every label)."""
+        super().validate_training_data(x, y)
+        if not has_second_element(x, y):
+            raise ValueError(_MISSING_LABELS)
+        labels = array_second_element(x, y)
+        if labels is not None:
+            check_class_labels(labels, self.num_classes, num_array_samples(x))
             return
-        spec = getattr(x, "element_spec", None)
-        if spec is None:
-            return  # checked when the step is traced
-        if isinstance(spec, dict):
-            label = spec.get("label", spec.get("labels"))
-        elif isinstance(spec, (tuple, list)) and len(spec) >= 2:
-            label = spec[1]
-        else:
-            raise ValueError(_MISSING_LABELS)
-        if label is None:
-            raise ValueError(_MISSING_LABELS)
-        if hasattr(label, "dtype") and hasattr(label, "shape"):
-            self.validate_label_spec(tuple(label.shape), label.dtype.name)
-
-    def fit(
-        self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, **kwargs
-    ):
-        """Trains on images `x` in [-1, 1] and integer labels `y`; see `keras.Model.fit`.
-
-        `x` may also be a dataset of `(images, labels)` batches (then `y` is
-        None). NumPy labels are checked (dtype, shape, range) before
-        training starts; a dataset's label dtype and shape are.
-        """
-        self._check_training_data(x, y)
-        validation = kwargs.get("validation_data")
-        if isinstance(validation, (tuple, list)) and len(validation) >= 2:
-            self._check_training_data(validation[0], validation[1])
-        elif validation is not None:
-            self._check_training_data(validation, None)
-        return super().fit(
-            x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
-            **kwargs,
-        )
+        spec = second_spec(x, y)
+        if spec is not None:
+            check_label_spec(*spec, self.num_classes, "ConditionalGAN")
 
     # ----------------------------------------------------------- sampling
     def labels_for(self, num_samples=None, labels=None, latents=None):
@@ -350,16 +244,12 @@ class ConditionalGAN(GAN):
         if labels is None:
             if num_samples is None:
                 raise ValueError("Pass `num_samples` (or `labels` / `latents`) to generate().")
-            return np.arange(int(num_samples), dtype="int32") % self.num_classes
-        labels = np.asarray(labels)
-        if labels.ndim == 0:
-            if num_samples is None:
-                raise ValueError(
-                    "With a single int label, pass `num_samples` too: "
-                    "generate(16, labels=3)."
-                )
-            labels = np.full((int(num_samples),), labels)
-        return check_class_indices(labels, self.num_classes, num_samples)
+            return np.arange(check_sample_count(num_samples), dtype="int32") % self.num_classes
+        if np.ndim(labels) == 0 and num_samples is None:
+            raise ValueError(
+                "With a single int label, pass `num_samples` too: generate(16, labels=3)."
+            )
+        return check_class_labels(labels, self.num_classes, num_samples)
 
     def generate(
         self,
@@ -397,41 +287,12 @@ class ConditionalGAN(GAN):
         >>> one_per_class = cgan.generate(labels=range(10), truncation=0.5)
         """
         labels = self.labels_for(num_samples, labels, latents)
-        num_samples = len(labels)
-        if latents is None:
-            latents = self.latents_for(num_samples, seed, truncation)
-        latents = np.asarray(latents, dtype="float32")
-        if latents.shape != (num_samples, self.latent_dim):
-            raise ValueError(
-                f"latents must have shape ({num_samples}, {self.latent_dim}) "
-                f"(one per label); received {latents.shape}."
-            )
-        generator = self.ema_model if (use_ema and self.ema_model is not None) else self.generator
-        outputs = [
-            ops.convert_to_numpy(
-                generator(
-                    [latents[i : i + batch_size], labels[i : i + batch_size]], training=False
-                )
-            )
-            for i in range(0, num_samples, batch_size)
-        ]
-        return np.concatenate(outputs, axis=0)
+        latents = self.resolve_latents(len(labels), latents, seed, truncation)
+        return self.sample_from_latents(latents, labels, batch_size, use_ema)
 
     def generate_from_latents(self, latents, labels=None, use_ema=True):
         """Generates samples for given latents; labels cycle through the classes by default."""
         return self.generate(len(latents), labels=labels, latents=latents, use_ema=use_ema)
-
-    # ------------------------------------------------------------- config
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "num_classes": self.num_classes,
-                "conditioning": self.conditioning,
-                "auxiliary_weight": self.auxiliary_weight,
-            }
-        )
-        return config
 
 
 _MISSING_LABELS = (

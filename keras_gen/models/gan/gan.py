@@ -9,6 +9,7 @@ from keras_gen.layers.diff_augment import DiffAugment
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.models.validation import check_float_images
 from keras_gen.models.validation import check_image_spec
+from keras_gen.models.validation import check_positive_int
 from keras_gen.networks.biggan import truncated_normal_latents
 from keras_gen.trainers import Phase
 
@@ -44,10 +45,10 @@ class GAN(GenerativeModel):
         gradient_penalty: None, `"wgan_gp"` (Gulrajani et al. 2017) or `"r1"`
             (Mescheder et al. 2018).
         penalty_weight: λ for WGAN-GP (paper: 10) or γ for R1 (paper: 10).
-        penalty_interval: apply the penalty every this many discriminator
-            updates, scaled by the interval (lazy regularization, Karras et
-            al. 2020 use 16 for R1). The penalty is computed every step and
-            masked, so this changes the objective, not the cost.
+        penalty_interval: apply the penalty every this many training steps,
+            scaled by the interval, as its own discriminator update (lazy
+            regularization; Karras et al. 2020 use 16 for R1). On the other
+            steps the penalty is not computed at all.
         discriminator_steps: discriminator updates per step (WGAN: 5).
         generator_steps: generator updates per step.
         weight_clip: clip discriminator weights to [-c, c] after each update
@@ -89,6 +90,9 @@ class GAN(GenerativeModel):
         Radford et al., "Unsupervised Representation Learning with Deep
         Convolutional GANs", ICLR 2016.
     """
+
+    networks = ("generator", "discriminator")
+    config_attributes = {"loss": "loss_name"}
 
     def __init__(
         self,
@@ -135,9 +139,9 @@ class GAN(GenerativeModel):
         if penalty_weight is None:
             penalty_weight = _DEFAULT_PENALTY_WEIGHTS.get(gradient_penalty, 0.0)
         self.penalty_weight = float(penalty_weight)
-        self.penalty_interval = _positive_int(penalty_interval, "penalty_interval")
-        self.discriminator_steps = _positive_int(discriminator_steps, "discriminator_steps")
-        self.generator_steps = _positive_int(generator_steps, "generator_steps")
+        self.penalty_interval = check_positive_int(penalty_interval, "penalty_interval")
+        self.discriminator_steps = check_positive_int(discriminator_steps, "discriminator_steps")
+        self.generator_steps = check_positive_int(generator_steps, "generator_steps")
         if weight_clip is not None and weight_clip <= 0:
             raise ValueError(f"weight_clip must be positive or None; received {weight_clip}.")
         self.weight_clip = weight_clip
@@ -148,21 +152,27 @@ class GAN(GenerativeModel):
             self.augmentation.build(_image_input_shape(discriminator))
         if ema_decay is not None:
             self.enable_ema(ema_decay)
-        self._finish_init()
 
     # ------------------------------------------------------------ training
+    @property
+    def lazy_penalty(self):
+        """True when the penalty is its own phase, run every `penalty_interval` steps."""
+        return self.gradient_penalty is not None and self.penalty_interval > 1
+
     def phases(self):
         constraint = None
         if self.weight_clip is not None:
             clip = float(self.weight_clip)
             constraint = lambda value: ops.clip(value, -clip, clip)  # noqa: E731
-        discriminator_logs = ("d_loss",)
-        if self.gradient_penalty is not None:
+        discriminator_logs = ("d_loss",) + self.auxiliary_log_names("discriminator")
+        if self.gradient_penalty is not None and not self.lazy_penalty:
             discriminator_logs += (self.gradient_penalty,)
         if self.discriminator.losses:
             discriminator_logs += ("d_reg",)
-        generator_logs = ("g_loss",) + (("g_reg",) if self.generator.losses else ())
-        return [
+        generator_logs = ("g_loss",) + self.auxiliary_log_names("generator")
+        if self.generator.losses:
+            generator_logs += ("g_reg",)
+        phases = [
             Phase(
                 "discriminator",
                 optimizer="discriminator",
@@ -170,51 +180,90 @@ class GAN(GenerativeModel):
                 repeats=self.discriminator_steps,
                 log_names=discriminator_logs,
                 constraint=constraint,
-            ),
+            )
+        ]
+        if self.lazy_penalty:
+            # Lazy regularization (Karras et al. 2020): a separate update of
+            # the discriminator with the penalty alone, skipped on the other
+            # steps, with the same optimizer (as stylegan2-ada's "Dreg" phase).
+            phases.append(
+                Phase(
+                    "discriminator_penalty",
+                    optimizer="discriminator",
+                    variables=self.discriminator.trainable_variables,
+                    log_names=(self.gradient_penalty,),
+                    interval=self.penalty_interval,
+                    constraint=constraint,
+                )
+            )
+        phases.append(
             Phase(
                 "generator",
                 optimizer="generator",
                 variables=self.generator.trainable_variables,
                 repeats=self.generator_steps,
                 log_names=generator_logs,
-            ),
-        ]
+            )
+        )
+        return phases
 
     def ema_source(self):
         return self.generator
 
     def default_optimizers(self):
+        """Adam(2e-4, beta_1=0.5) for both networks (Radford et al. 2016)."""
         return {
             "generator": keras.optimizers.Adam(2e-4, beta_1=0.5),
             "discriminator": keras.optimizers.Adam(2e-4, beta_1=0.5),
         }
 
-    def compile(self, generator_optimizer=None, discriminator_optimizer=None, **kwargs):
-        """Configures training.
-
-        Args:
-            generator_optimizer: optimizer for the generator (default
-                Adam(2e-4, beta_1=0.5), Radford et al. 2016).
-            discriminator_optimizer: optimizer for the discriminator (same
-                default).
-            **kwargs: `run_eagerly`, `jit_compile`, `steps_per_execution`.
-        """
-        self._compile_optimizers(
-            {"generator": generator_optimizer, "discriminator": discriminator_optimizer},
-            **kwargs,
-        )
-
     def sample_latents(self, batch_size):
         """Latent vectors drawn from N(0, I) with the model's seed generator."""
         return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
 
-    def real_samples(self, data):
-        """Extracts the batch of real samples from what `fit()` passes."""
+    # Hooks: what a conditional or style-based subclass changes.
+    def real_batch(self, data):
+        """`(real samples, condition)` from what `fit()` passes; the condition is None here."""
         x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         if isinstance(x, dict):
             x = x.get("image", x.get("images"))
         self.validate_batch_spec(tuple(x.shape), x.dtype)
-        return x
+        return x, None
+
+    def fake_condition(self, batch_size):
+        """The condition fakes are drawn for in a step (None: unconditional)."""
+        return None
+
+    def generator_inputs(self, latents, condition):
+        """What the generator is called on for `latents` under `condition`."""
+        return latents
+
+    def fake_samples(self, batch_size, phase, training=True, condition=None):
+        """Generated samples for one phase of a train (or evaluation) step."""
+        latents = self.sample_latents(batch_size)
+        return self.generator(self.generator_inputs(latents, condition), training=training)
+
+    def discriminate(self, images, condition, training=True):
+        """`(logits, extras)`: the discriminator's logits and any further outputs (None)."""
+        return self.discriminator(images, training=training), None
+
+    def auxiliary_log_names(self, phase):
+        """Names of the values `auxiliary_loss` logs for `phase` (none here)."""
+        return ()
+
+    def auxiliary_loss(self, phase, labels_and_extras):
+        """Extra loss of a phase from the discriminator's extra outputs.
+
+        Args:
+            phase: `"discriminator"` or `"generator"`.
+            labels_and_extras: list of `(condition, extras)` for each batch
+                the discriminator saw (real then fake; fake only for the
+                generator).
+
+        Returns:
+            `(loss to add, logs)`; `(0, {})` here.
+        """
+        return 0.0, {}
 
     def augment(self, images, training=True):
         """Applies the model's differentiable augmentation (identity if none)."""
@@ -236,32 +285,40 @@ class GAN(GenerativeModel):
         logs[log_name] = regularization
         return loss + regularization
 
-    def fake_samples(self, batch_size, phase, training=True):
-        """Generated samples for one phase of a train (or evaluation) step."""
-        return self.generator(self.sample_latents(batch_size), training=training)
-
     def compute_phase_loss(self, phase, data, training=True):
-        real = self.real_samples(data)
-        if phase not in ("discriminator", "generator"):
+        if phase not in ("discriminator", "discriminator_penalty", "generator"):
             raise ValueError(f"Unknown phase {phase!r}.")
-        fake = self.fake_samples(ops.shape(real)[0], phase, training)
-        if phase == "discriminator":
-            fake = ops.stop_gradient(fake)
-            real = self.augment(real, training)
-            fake = self.augment(fake, training)
-            real_logits = self.discriminator(real, training=training)
-            fake_logits = self.discriminator(fake, training=training)
-            d_loss = self.adversarial_loss.discriminator(real_logits, fake_logits)
-            logs = {"d_loss": d_loss}
-            critic = lambda x: self.discriminator(x, training=training)  # noqa: E731
-            return self.finish_discriminator_loss(d_loss, logs, critic, real, fake), logs
-        fake = self.augment(fake, training)
-        g_loss = self.adversarial_loss.generator(self.discriminator(fake, training=training))
-        logs = {"g_loss": g_loss}
-        return self.add_regularization(self.generator, g_loss, logs, "g_reg"), logs
+        real, condition = self.real_batch(data)
+        batch_size = ops.shape(real)[0]
+        fake_condition = self.fake_condition(batch_size)
+        if phase == "generator":
+            fake = self.augment(self.fake_samples(batch_size, phase, training, fake_condition), training)
+            logits, extras = self.discriminate(fake, fake_condition, training)
+            g_loss = self.adversarial_loss.generator(logits)
+            auxiliary, logs = self.auxiliary_loss(phase, [(fake_condition, extras)])
+            logs = {"g_loss": g_loss, **logs}
+            return self.add_regularization(self.generator, g_loss + auxiliary, logs, "g_reg"), logs
+        real = self.augment(real, training)
+        # The penalty's critic is conditioned on the real batch's condition.
+        critic = lambda x: self.discriminate(x, condition, training)[0]  # noqa: E731
+        fake = None
+        if phase == "discriminator" or self.gradient_penalty == "wgan_gp":
+            fake = self.fake_samples(batch_size, phase, training, fake_condition)
+            fake = self.augment(ops.stop_gradient(fake), training)
+        if phase == "discriminator_penalty":
+            penalty = self.gradient_penalty_value(critic, real, fake)
+            return self._penalty_scale() * penalty, {self.gradient_penalty: penalty}
+        real_logits, real_extras = self.discriminate(real, condition, training)
+        fake_logits, fake_extras = self.discriminate(fake, fake_condition, training)
+        d_loss = self.adversarial_loss.discriminator(real_logits, fake_logits)
+        auxiliary, logs = self.auxiliary_loss(
+            phase, [(condition, real_extras), (fake_condition, fake_extras)]
+        )
+        logs = {"d_loss": d_loss, **logs}
+        return self.finish_discriminator_loss(d_loss + auxiliary, logs, critic, real, fake), logs
 
     def finish_discriminator_loss(self, loss, logs, critic, real, fake):
-        """Adds the gradient penalty and the discriminator's regularization to `loss`.
+        """Adds the gradient penalty (unless lazy) and the discriminator's regularization.
 
         Args:
             loss: the adversarial (and any auxiliary) discriminator loss.
@@ -274,7 +331,7 @@ class GAN(GenerativeModel):
         Returns:
             The total discriminator loss.
         """
-        if self.gradient_penalty is not None:
+        if self.gradient_penalty is not None and not self.lazy_penalty:
             penalty = self.gradient_penalty_value(critic, real, fake)
             logs[self.gradient_penalty] = penalty
             loss = loss + self._penalty_scale() * penalty
@@ -290,16 +347,12 @@ class GAN(GenerativeModel):
 
     def _penalty_scale(self):
         # R1's γ/2 and WGAN-GP's λ both come from penalty_weight; the logged
-        # penalty is unweighted. With lazy regularization the penalty counts
-        # every `penalty_interval` discriminator updates, scaled up to match.
+        # penalty is unweighted. A lazy penalty, applied every
+        # `penalty_interval` steps, is scaled up by the interval to match.
         weight = self.penalty_weight
         if self.gradient_penalty == "r1":
             weight = 0.5 * weight
-        if self.penalty_interval == 1:
-            return weight
-        iterations = self.optimizer["discriminator"].iterations
-        active = ops.cast(ops.equal(iterations % self.penalty_interval, 0), "float32")
-        return weight * self.penalty_interval * active
+        return weight * self.penalty_interval
 
     # ------------------------------------------------------------ checking
     def validate_batch_spec(self, shape, dtype):
@@ -330,13 +383,38 @@ class GAN(GenerativeModel):
             return ops.convert_to_numpy(self.sample_latents(num_samples))
         return truncated_normal_latents(num_samples, self.latent_dim, truncation, seed)
 
+    def resolve_latents(self, num_samples, latents=None, seed=None, truncation=None):
+        """`latents` checked against `(num_samples, latent_dim)`, or drawn (see `latents_for`)."""
+        if latents is None:
+            if num_samples is None:
+                raise ValueError("Pass `num_samples` (or `latents`) to generate().")
+            num_samples = check_sample_count(num_samples)
+            return self.latents_for(num_samples, seed, truncation)
+        latents = np.asarray(latents, dtype="float32")
+        rows = len(latents) if num_samples is None else num_samples
+        if latents.shape != (rows, self.latent_dim):
+            raise ValueError(
+                f"latents must have shape ({rows}, {self.latent_dim}) (one row per "
+                f"sample); received {latents.shape}."
+            )
+        return latents
+
+    def sample_from_latents(self, latents, condition=None, batch_size=256, use_ema=True):
+        """Runs the generator (or its moving average) over NumPy latents in batches."""
+        generator = self.inference_network(use_ema)
+        return self.run_in_batches(
+            lambda z, c: generator(self.generator_inputs(z, c), training=False),
+            [latents, condition],
+            batch_size,
+        )
+
     def generate(
         self, num_samples, seed=None, batch_size=256, latents=None, truncation=None, use_ema=True
     ):
         """Generates samples as a NumPy array.
 
         Args:
-            num_samples: number of samples.
+            num_samples: number of samples (0 gives an empty array).
             seed: an int gives the same latents (NumPy normal) and images on
                 every backend; None draws new latents from the model's seed
                 generator.
@@ -355,59 +433,17 @@ class GAN(GenerativeModel):
 
         >>> typical = gan.generate(64, seed=0, truncation=0.5)
         """
-        if latents is None:
-            latents = self.latents_for(num_samples, seed, truncation)
-        latents = np.asarray(latents, dtype="float32")
-        if latents.ndim != 2 or latents.shape[1] != self.latent_dim:
-            raise ValueError(
-                f"latents must have shape (num_samples, {self.latent_dim}); "
-                f"received {latents.shape}."
-            )
-        generator = self.ema_model if (use_ema and self.ema_model is not None) else self.generator
-        outputs = [
-            ops.convert_to_numpy(generator(latents[i : i + batch_size], training=False))
-            for i in range(0, len(latents), batch_size)
-        ]
-        return np.concatenate(outputs, axis=0)
+        latents = self.resolve_latents(num_samples, latents, seed, truncation)
+        return self.sample_from_latents(latents, None, batch_size, use_ema)
 
-    # ------------------------------------------------------------- config
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "generator": keras.saving.serialize_keras_object(self.generator),
-                "discriminator": keras.saving.serialize_keras_object(self.discriminator),
-                "latent_dim": self.latent_dim,
-                "loss": self.loss_name,
-                "gradient_penalty": self.gradient_penalty,
-                "penalty_weight": self.penalty_weight,
-                "penalty_interval": self.penalty_interval,
-                "discriminator_steps": self.discriminator_steps,
-                "generator_steps": self.generator_steps,
-                "weight_clip": self.weight_clip,
-                "ema_decay": self.ema_decay,
-                "augmentation": (
-                    None
-                    if self.augmentation is None
-                    else keras.saving.serialize_keras_object(self.augmentation)
-                ),
-                "seed": self.seed,
-            }
+
+def check_sample_count(num_samples):
+    """`num_samples` as an int >= 0, or a `ValueError` naming the fix."""
+    if isinstance(num_samples, bool) or int(num_samples) != num_samples or num_samples < 0:
+        raise ValueError(
+            f"num_samples must be an integer >= 0; received {num_samples!r}."
         )
-        return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(
-                config[key], custom_objects=custom_objects
-            )
-        if isinstance(config.get("augmentation"), dict):
-            config["augmentation"] = keras.saving.deserialize_keras_object(
-                config["augmentation"], custom_objects=custom_objects
-            )
-        return cls(**config)
+    return int(num_samples)
 
 
 def _image_input_shape(discriminator):
@@ -431,8 +467,3 @@ def _augmentation_layer(augmentation, seed):
         f"received {type(augmentation).__name__}."
     )
 
-
-def _positive_int(value, name):
-    if int(value) != value or value < 1:
-        raise ValueError(f"{name} must be a positive integer; received {value!r}.")
-    return int(value)

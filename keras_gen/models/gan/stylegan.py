@@ -82,6 +82,10 @@ class StyleGAN(GAN):
         actually Converge?", ICML 2018 (R1).
     """
 
+    networks = ("mapping", "synthesis", "discriminator")
+    # The generator is built from the mapping and synthesis networks.
+    config_excluded = ("generator",)
+
     def __init__(
         self,
         mapping,
@@ -141,23 +145,11 @@ class StyleGAN(GAN):
 
     # ------------------------------------------------------------ training
     def default_optimizers(self):
+        """Adam(1e-3, beta_1=0, beta_2=0.99) for both networks (Karras et al. 2019)."""
         return {
             "generator": keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8),
             "discriminator": keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8),
         }
-
-    def compile(self, generator_optimizer=None, discriminator_optimizer=None, **kwargs):
-        """Configures training.
-
-        Args:
-            generator_optimizer: optimizer of the mapping and synthesis
-                networks (default Adam(1e-3, beta_1=0, beta_2=0.99), Karras
-                et al. 2019).
-            discriminator_optimizer: optimizer of the discriminator (same
-                default).
-            **kwargs: `run_eagerly`, `jit_compile`, `steps_per_execution`.
-        """
-        super().compile(generator_optimizer, discriminator_optimizer, **kwargs)
 
     def mix_styles(self, w_coarse, w_fine, crossover):
         """Styles `[0, crossover)` from `w_coarse`, the rest from `w_fine`.
@@ -207,7 +199,7 @@ class StyleGAN(GAN):
         decay = self.w_average_decay
         self.w_average.assign(decay * self.w_average.value + (1.0 - decay) * batch_mean)
 
-    def fake_samples(self, batch_size, phase, training=True):
+    def fake_samples(self, batch_size, phase, training=True, condition=None):
         """Style-mixed fakes; the generator phase also moves `w_average`."""
         styles, w = self.training_styles(self.sample_latents(batch_size), training=training)
         if phase == "generator" and training:
@@ -275,12 +267,9 @@ class StyleGAN(GAN):
 
         >>> typical = model.generate(64, seed=0, truncation=0.7)
         """
-        if latents is None:
-            latents = self.latents_for(num_samples, seed)
+        latents = self.resolve_latents(num_samples, latents, seed)
         if truncation is None or float(truncation) == 1.0:
-            return super().generate(
-                num_samples, batch_size=batch_size, latents=latents, use_ema=use_ema
-            )
+            return self.sample_from_latents(latents, None, batch_size, use_ema)
         return self._synthesize(
             latents, latents, self.num_styles, truncation, truncation_cutoff, batch_size, use_ema
         )
@@ -323,8 +312,8 @@ class StyleGAN(GAN):
             raise ValueError(
                 f"crossover must be an int in [0, {self.num_styles}]; received {crossover!r}."
             )
-        coarse = self._check_latents(coarse_latents)
-        fine = self._check_latents(fine_latents)
+        coarse = self.resolve_latents(None, coarse_latents)
+        fine = self.resolve_latents(None, fine_latents)
         rows, columns = len(coarse), len(fine)
         images = self._synthesize(
             np.repeat(coarse, columns, axis=0),
@@ -337,59 +326,23 @@ class StyleGAN(GAN):
         )
         return images.reshape((rows, columns) + images.shape[1:])
 
-    def _check_latents(self, latents):
-        latents = np.asarray(latents, dtype="float32")
-        if latents.ndim != 2 or latents.shape[1] != self.latent_dim:
-            raise ValueError(
-                f"latents must have shape (num_samples, {self.latent_dim}); "
-                f"received {latents.shape}."
-            )
-        return latents
-
     def _synthesize(
         self, coarse, fine, crossover, truncation, truncation_cutoff, batch_size, use_ema
     ):
-        coarse, fine = self._check_latents(coarse), self._check_latents(fine)
-        generator = self.ema_model if (use_ema and self.ema_model is not None) else self.generator
+        generator = self.inference_network(use_ema)
         mapping, synthesis = generator.layers[1], generator.layers[-1]
-        outputs = []
-        for i in range(0, len(coarse), batch_size):
-            w_coarse = mapping(coarse[i : i + batch_size], training=False)
+
+        def synthesize(coarse_batch, fine_batch):
+            w_coarse = mapping(coarse_batch, training=False)
             w_fine = w_coarse
             if crossover < self.num_styles:
-                w_fine = mapping(fine[i : i + batch_size], training=False)
+                w_fine = mapping(fine_batch, training=False)
             styles = self.mix_styles(w_coarse, w_fine, crossover)
             if truncation is not None:
                 styles = self.truncate_styles(styles, truncation, truncation_cutoff)
-            outputs.append(ops.convert_to_numpy(synthesis(styles, training=False)))
-        return np.concatenate(outputs, axis=0)
+            return synthesis(styles, training=False)
 
-    # ------------------------------------------------------------- config
-    def get_config(self):
-        config = super().get_config()
-        config.pop("generator")
-        config.update(
-            {
-                "mapping": keras.saving.serialize_keras_object(self.mapping),
-                "synthesis": keras.saving.serialize_keras_object(self.synthesis),
-                "style_mixing_probability": self.style_mixing_probability,
-                "w_average_decay": self.w_average_decay,
-            }
-        )
-        return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        for key in ("mapping", "synthesis", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(
-                config[key], custom_objects=custom_objects
-            )
-        if isinstance(config.get("augmentation"), dict):
-            config["augmentation"] = keras.saving.deserialize_keras_object(
-                config["augmentation"], custom_objects=custom_objects
-            )
-        return cls(**config)
+        return self.run_in_batches(synthesize, [coarse, fine], batch_size)
 
 
 def _composite_generator(mapping, synthesis):

@@ -4,8 +4,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gen.models.validation import check_float_images  # noqa: F401 (used as base.check_float_images)
-from keras_gen.models.validation import check_image_spec  # noqa: F401
+from keras_gen.models import validation
+from keras_gen.models.validation import check_float_images
 
 
 def expected_image_shape(network, index=0):
@@ -24,37 +24,19 @@ def output_image_shape(network):
     return tuple(outputs[0].shape[1:])
 
 
-def second_spec(x, y):
-    """Static `(shape, dtype)` of the second element of the training data, or None.
+def check_second_batch(x, y, missing_message, check_spec):
+    """Raises `missing_message` when the data have no second batch, else checks its spec.
 
-    The second element is `y` when given, else the second item of a tuple
-    `x`, of the batches of a `tf.data.Dataset`, or None when it is unknown
-    (e.g. a Python generator).
+    Args:
+        x, y: what `fit()` was given.
+        missing_message: the `ValueError` message naming how to pass both.
+        check_spec: `fn(shape, dtype)` checking the second batch's static spec.
     """
-    if y is not None:
-        if hasattr(y, "shape") and hasattr(y, "dtype"):
-            return (None,) + tuple(y.shape[1:]), str(y.dtype)
-        return None
-    if isinstance(x, (tuple, list)) and len(x) >= 2 and isinstance(x[1], np.ndarray):
-        return (None,) + tuple(x[1].shape[1:]), str(x[1].dtype)
-    element_spec = getattr(x, "element_spec", None)
-    if isinstance(element_spec, (tuple, list)) and len(element_spec) >= 2:
-        spec = element_spec[1]
-        if hasattr(spec, "shape") and hasattr(spec, "dtype"):
-            return tuple(spec.shape), spec.dtype.name
-    return None
-
-
-def has_second_element(x, y):
-    """False when the data obviously holds only one image batch (no `y`)."""
-    if y is not None:
-        return True
-    if isinstance(x, np.ndarray):
-        return False
-    element_spec = getattr(x, "element_spec", None)
-    if element_spec is not None and not isinstance(element_spec, (tuple, list, dict)):
-        return False
-    return True
+    if not validation.has_second_element(x, y):
+        raise ValueError(missing_message)
+    spec = validation.second_spec(x, y)
+    if spec is not None:
+        check_spec(*spec)
 
 
 def split_pair(data, model_name):
@@ -71,14 +53,10 @@ def split_pair(data, model_name):
     return ops.convert_to_tensor(x), ops.convert_to_tensor(y)
 
 
-def translate_in_batches(network, images, batch_size, training=False):
-    """Runs `network` over `images` in batches and returns one NumPy array."""
+def translate_in_batches(model, network, images, batch_size, training=False):
+    """Runs `network` (a sub-model of `model`) over float images in batches; returns NumPy."""
     images = np.asarray(images)
     check_float_images(images.dtype, "Images to translate")
     if images.ndim == 3:
         images = images[None]
-    outputs = [
-        ops.convert_to_numpy(network(images[i : i + batch_size], training=training))
-        for i in range(0, len(images), batch_size)
-    ]
-    return np.concatenate(outputs, axis=0)
+    return model.run_in_batches(lambda x: network(x, training=training), [images], batch_size)

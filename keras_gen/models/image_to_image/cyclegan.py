@@ -7,6 +7,7 @@ from keras import ops
 from keras_gen.layers.image_pool import ImagePool
 from keras_gen.losses.adversarial import least_squares
 from keras_gen.losses.image import l1_loss
+from keras_gen.models import validation
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.models.image_to_image import base
 from keras_gen.trainers import Phase
@@ -73,6 +74,8 @@ class CycleGAN(GenerativeModel):
         Adversarial Networks", ICCV 2017 (https://arxiv.org/abs/1703.10593).
     """
 
+    networks = ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
+
     def __init__(
         self,
         generator_ab,
@@ -103,7 +106,6 @@ class CycleGAN(GenerativeModel):
         self.pool_b = ImagePool(self.pool_size, seed=_offset(seed, 2), name="pool_b")
         self.pool_a.build((None,) + self.shape_a)
         self.pool_b.build((None,) + self.shape_b)
-        self._finish_init()
 
     def _check_networks(self):
         shape_a = base.expected_image_shape(self.generator_ab)
@@ -158,27 +160,15 @@ class CycleGAN(GenerativeModel):
         ]
 
     def default_optimizers(self):
+        """Adam(2e-4, beta_1=0.5) for both optimizers, as in the paper.
+
+        For the paper's schedule pass e.g.
+        `generator_optimizer=keras.optimizers.Adam(LinearDecayAfter(...), beta_1=0.5)`.
+        """
         return {
             "generator": keras.optimizers.Adam(2e-4, beta_1=0.5),
             "discriminator": keras.optimizers.Adam(2e-4, beta_1=0.5),
         }
-
-    def compile(self, generator_optimizer=None, discriminator_optimizer=None, **kwargs):
-        """Configures training.
-
-        Args:
-            generator_optimizer: one optimizer for both generators (default
-                Adam(2e-4, beta_1=0.5), as in the paper; pass e.g.
-                `keras.optimizers.Adam(LinearDecayAfter(...), beta_1=0.5)`
-                for the paper's schedule).
-            discriminator_optimizer: one optimizer for both discriminators
-                (same default).
-            **kwargs: `run_eagerly`, `jit_compile`, `steps_per_execution`.
-        """
-        self._compile_optimizers(
-            {"generator": generator_optimizer, "discriminator": discriminator_optimizer},
-            **kwargs,
-        )
 
     def compute_phase_loss(self, phase, data, training=True):
         real_a, real_b = base.split_pair(data, "CycleGAN")
@@ -239,8 +229,8 @@ class CycleGAN(GenerativeModel):
 
     # ------------------------------------------------------------ checking
     def validate_batch_spec(self, shape, dtype):
-        base.check_float_images(dtype, "Domain A images")
-        base.check_image_spec(
+        validation.check_float_images(dtype, "Domain A images")
+        validation.check_image_spec(
             shape, self.shape_a, "Domain A images (x)", "generator_ab",
             "Resize the images or fix their channel count (e.g. grey to RGB with "
             "`np.repeat(x, 3, axis=-1)`), or build the networks for this shape.",
@@ -248,31 +238,28 @@ class CycleGAN(GenerativeModel):
 
     def validate_domain_b_spec(self, shape, dtype):
         """Raises a clear error if domain-B batches of `shape`/`dtype` cannot train."""
-        base.check_float_images(dtype, "Domain B images")
-        base.check_image_spec(
+        validation.check_float_images(dtype, "Domain B images")
+        validation.check_image_spec(
             shape, self.shape_b, "Domain B images (y)", "generator_ba",
             "Resize the images or fix their channel count (e.g. grey to RGB with "
             "`np.repeat(y, 3, axis=-1)`), or build the networks for this shape.",
         )
 
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, callbacks=None, **kwargs):
-        """Trains on unpaired batches: `fit(x=images_a, y=images_b)` or a dataset of `(a, b)` tuples.
+    def validate_training_data(self, x, y=None):
+        """Both domains, checked against the networks before training starts.
 
         `x` and `y` need not correspond: shuffle them independently (with
         arrays, `fit` shuffles the pairs together, which is fine for
-        unpaired data). Both domains are checked before training starts.
+        unpaired data).
         """
-        if not base.has_second_element(x, y):
-            raise ValueError(
-                "CycleGAN trains on batches from both domains: call "
-                "`fit(x=images_a, y=images_b)` or pass a tf.data.Dataset of "
-                "`(images_a, images_b)` tuples."
-            )
-        spec = base.second_spec(x, y)
-        if spec is not None:
-            self.validate_domain_b_spec(*spec)
-        return super().fit(
-            x, y, batch_size=batch_size, epochs=epochs, callbacks=callbacks, **kwargs
+        super().validate_training_data(x, y)
+        base.check_second_batch(
+            x,
+            y,
+            "CycleGAN trains on batches from both domains: call "
+            "`fit(x=images_a, y=images_b)` or pass a tf.data.Dataset of "
+            "`(images_a, images_b)` tuples.",
+            self.validate_domain_b_spec,
         )
 
     # ---------------------------------------------------------- inference
@@ -281,11 +268,11 @@ class CycleGAN(GenerativeModel):
 
     def translate_ab(self, images, batch_size=64):
         """Translates domain-A images to domain B with `generator_ab`; returns NumPy."""
-        return base.translate_in_batches(self.generator_ab, images, batch_size)
+        return base.translate_in_batches(self, self.generator_ab, images, batch_size)
 
     def translate_ba(self, images, batch_size=64):
         """Translates domain-B images to domain A with `generator_ba`; returns NumPy."""
-        return base.translate_in_batches(self.generator_ba, images, batch_size)
+        return base.translate_in_batches(self, self.generator_ba, images, batch_size)
 
     def generate(self, images, direction="ab", batch_size=64):
         """Translates `images` in `direction` `"ab"` or `"ba"` (see `translate_ab`)."""
@@ -303,30 +290,6 @@ class CycleGAN(GenerativeModel):
             float(np.mean(np.abs(rec_a - np.asarray(images_a)))),
             float(np.mean(np.abs(rec_b - np.asarray(images_b)))),
         )
-
-    # ------------------------------------------------------------- config
-    def get_config(self):
-        config = super().get_config()
-        for key in ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b"):
-            config[key] = keras.saving.serialize_keras_object(getattr(self, key))
-        config.update(
-            {
-                "cycle_weight": self.cycle_weight,
-                "identity_weight": self.identity_weight,
-                "pool_size": self.pool_size,
-                "seed": self.seed,
-            }
-        )
-        return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        for key in ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b"):
-            config[key] = keras.saving.deserialize_keras_object(
-                config[key], custom_objects=custom_objects
-            )
-        return cls(**config)
 
 
 def _offset(seed, offset):

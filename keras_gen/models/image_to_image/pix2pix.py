@@ -5,6 +5,7 @@ from keras import ops
 
 from keras_gen.losses.adversarial import non_saturating
 from keras_gen.losses.image import l1_loss
+from keras_gen.models import validation
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.models.image_to_image import base
 from keras_gen.trainers import Phase
@@ -56,6 +57,8 @@ class Pix2Pix(GenerativeModel):
         Networks", CVPR 2017 (https://arxiv.org/abs/1611.07004).
     """
 
+    networks = ("generator", "discriminator")
+
     def __init__(self, generator, discriminator, l1_weight=100.0, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.generator = generator
@@ -64,7 +67,6 @@ class Pix2Pix(GenerativeModel):
             raise ValueError(f"l1_weight must be >= 0; received {l1_weight!r}.")
         self.l1_weight = float(l1_weight)
         self._check_networks()
-        self._finish_init()
 
     def _check_networks(self):
         input_shape = base.expected_image_shape(self.generator)
@@ -116,25 +118,11 @@ class Pix2Pix(GenerativeModel):
         ]
 
     def default_optimizers(self):
+        """Adam(2e-4, beta_1=0.5) for both networks, as in the paper."""
         return {
             "generator": keras.optimizers.Adam(2e-4, beta_1=0.5),
             "discriminator": keras.optimizers.Adam(2e-4, beta_1=0.5),
         }
-
-    def compile(self, generator_optimizer=None, discriminator_optimizer=None, **kwargs):
-        """Configures training.
-
-        Args:
-            generator_optimizer: optimizer of the generator (default
-                Adam(2e-4, beta_1=0.5), as in the paper).
-            discriminator_optimizer: optimizer of the discriminator (same
-                default).
-            **kwargs: `run_eagerly`, `jit_compile`, `steps_per_execution`.
-        """
-        self._compile_optimizers(
-            {"generator": generator_optimizer, "discriminator": discriminator_optimizer},
-            **kwargs,
-        )
 
     def discriminate(self, inputs, images, training=False):
         """Patch logits of the conditional discriminator for `images` given `inputs`."""
@@ -163,8 +151,8 @@ class Pix2Pix(GenerativeModel):
 
     # ------------------------------------------------------------ checking
     def validate_batch_spec(self, shape, dtype):
-        base.check_float_images(dtype, "Input images")
-        base.check_image_spec(
+        validation.check_float_images(dtype, "Input images")
+        validation.check_image_spec(
             shape,
             base.expected_image_shape(self.generator),
             "Input images",
@@ -175,8 +163,8 @@ class Pix2Pix(GenerativeModel):
 
     def validate_target_spec(self, shape, dtype):
         """Raises a clear error if target batches of `shape`/`dtype` cannot train."""
-        base.check_float_images(dtype, "Target images")
-        base.check_image_spec(
+        validation.check_float_images(dtype, "Target images")
+        validation.check_image_spec(
             shape,
             base.output_image_shape(self.generator),
             "Target images",
@@ -185,23 +173,16 @@ class Pix2Pix(GenerativeModel):
             "build the generator with `output_channels=` matching the targets.",
         )
 
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, callbacks=None, **kwargs):
-        """Trains on `(input, target)` pairs: `fit(x=inputs, y=targets)` or a dataset of tuples.
-
-        See `keras_gen.models.GenerativeModel.fit`. Inputs and targets are
-        checked against the networks before training starts.
-        """
-        if not base.has_second_element(x, y):
-            raise ValueError(
-                "Pix2Pix trains on (input, target) pairs: call "
-                "`fit(x=inputs, y=targets)` or pass a tf.data.Dataset of "
-                "`(inputs, targets)` tuples."
-            )
-        spec = base.second_spec(x, y)
-        if spec is not None:
-            self.validate_target_spec(*spec)
-        return super().fit(
-            x, y, batch_size=batch_size, epochs=epochs, callbacks=callbacks, **kwargs
+    def validate_training_data(self, x, y=None):
+        """Inputs and targets, checked against the networks before training starts."""
+        super().validate_training_data(x, y)
+        base.check_second_batch(
+            x,
+            y,
+            "Pix2Pix trains on (input, target) pairs: call "
+            "`fit(x=inputs, y=targets)` or pass a tf.data.Dataset of "
+            "`(inputs, targets)` tuples.",
+            self.validate_target_spec,
         )
 
     # ---------------------------------------------------------- inference
@@ -222,30 +203,8 @@ class Pix2Pix(GenerativeModel):
         Returns:
             NumPy array `(n, h, w, c_out)` in [-1, 1].
         """
-        return base.translate_in_batches(self.generator, inputs, batch_size, training)
+        return base.translate_in_batches(self, self.generator, inputs, batch_size, training)
 
     def generate(self, inputs, batch_size=64, training=False):
         """Same as `translate`: the samples of a conditional model are translations."""
         return self.translate(inputs, batch_size=batch_size, training=training)
-
-    # ------------------------------------------------------------- config
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "generator": keras.saving.serialize_keras_object(self.generator),
-                "discriminator": keras.saving.serialize_keras_object(self.discriminator),
-                "l1_weight": self.l1_weight,
-                "seed": self.seed,
-            }
-        )
-        return config
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(
-                config[key], custom_objects=custom_objects
-            )
-        return cls(**config)

@@ -7,9 +7,7 @@ import numpy as np
 from keras import ops
 
 from keras_gen import losses as losses_module
-from keras_gen.models.vae import objectives
-from keras_gen.models.vae.autoencoder import check_reconstruction
-from keras_gen.models.vae.base import AutoEncoderFamily
+from keras_gen.models.vae.autoencoder import AutoEncoder
 from keras_gen.trainers import Phase
 
 PRIORS = ("gaussian", "mixture")
@@ -47,7 +45,7 @@ def mixture_prior_transform(noise, components, num_components):
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
-class AdversarialAutoencoder(AutoEncoderFamily):
+class AdversarialAutoencoder(AutoEncoder):
     """Adversarial autoencoder (Makhzani et al. 2016): codes matched to a prior.
 
     A deterministic encoder maps images to codes `z = E(x)`; a latent
@@ -108,7 +106,9 @@ class AdversarialAutoencoder(AutoEncoderFamily):
         Autoencoders", ICLR workshop 2016.
     """
 
-    _serialized_networks = ("encoder", "decoder", "latent_discriminator")
+    networks = ("encoder", "decoder", "latent_discriminator")
+    config_attributes = {"loss": "loss_name"}
+    phase_name = "reconstruction"
 
     def __init__(
         self,
@@ -123,7 +123,10 @@ class AdversarialAutoencoder(AutoEncoderFamily):
         seed=None,
         **kwargs,
     ):
-        super().__init__(encoder, decoder, latent_dim=latent_dim, seed=seed, **kwargs)
+        super().__init__(
+            encoder, decoder, reconstruction=reconstruction, latent_dim=latent_dim, seed=seed,
+            **kwargs,
+        )
         if not isinstance(latent_discriminator, keras.Model):
             raise TypeError(
                 "`latent_discriminator` must be a keras.Model mapping codes to logits, e.g. "
@@ -144,10 +147,8 @@ class AdversarialAutoencoder(AutoEncoderFamily):
                 f"`num_components` must be a positive integer; received {num_components!r}."
             )
         self.num_components = int(num_components)
-        self.reconstruction = check_reconstruction(reconstruction)
         self.adversarial_loss = losses_module.get(loss)
         self.loss_name = loss if isinstance(loss, str) else self.adversarial_loss.name
-        self._finish_init()
 
     def _check_discriminator(self):
         inputs = getattr(self.latent_discriminator, "inputs", None)
@@ -163,10 +164,6 @@ class AdversarialAutoencoder(AutoEncoderFamily):
                 "The latent discriminator must output one logit per code, shape (batch, 1); "
                 f"it outputs {[tuple(o.shape) for o in outputs]}."
             )
-
-    @property
-    def decoder_outputs_logits(self):
-        return self.reconstruction == "bce"
 
     # ----------------------------------------------------------- the prior
     def _prior_from_noise(self, noise, components):
@@ -203,13 +200,7 @@ class AdversarialAutoencoder(AutoEncoderFamily):
 
     # ------------------------------------------------------------ training
     def phases(self):
-        return [
-            Phase(
-                "reconstruction",
-                optimizer="reconstruction",
-                variables=self.encoder.trainable_variables + self.decoder.trainable_variables,
-                log_names=("reconstruction_loss",),
-            ),
+        return super().phases() + [
             Phase(
                 "discriminator",
                 optimizer="discriminator",
@@ -225,45 +216,17 @@ class AdversarialAutoencoder(AutoEncoderFamily):
         ]
 
     def default_optimizers(self):
+        """Adam(1e-3) for the reconstruction, Adam(2e-4, beta_1=0.5) for the adversarial phases."""
         return {
             "reconstruction": keras.optimizers.Adam(1e-3),
             "discriminator": keras.optimizers.Adam(2e-4, beta_1=0.5),
             "generator": keras.optimizers.Adam(2e-4, beta_1=0.5),
         }
 
-    def compile(
-        self,
-        reconstruction_optimizer=None,
-        discriminator_optimizer=None,
-        generator_optimizer=None,
-        **kwargs,
-    ):
-        """Configures training.
-
-        Args:
-            reconstruction_optimizer: encoder + decoder, reconstruction phase
-                (default Adam(1e-3)).
-            discriminator_optimizer: latent discriminator (default Adam(2e-4,
-                beta_1=0.5)).
-            generator_optimizer: encoder, regularization phase (default
-                Adam(2e-4, beta_1=0.5)).
-            **kwargs: `run_eagerly`, `jit_compile`, `steps_per_execution`.
-        """
-        self._compile_optimizers(
-            {
-                "reconstruction": reconstruction_optimizer,
-                "discriminator": discriminator_optimizer,
-                "generator": generator_optimizer,
-            },
-            **kwargs,
-        )
-
     def compute_phase_loss(self, phase, data, training=True):
+        if phase == self.phase_name:
+            return super().compute_phase_loss(phase, data, training)
         x, _ = self._unpack(data)
-        if phase == "reconstruction":
-            output = self.decoder(self.encoder(x, training=training), training=training)
-            loss = ops.mean(objectives.reconstruction_error(self.reconstruction, x, output))
-            return loss, {"reconstruction_loss": loss}
         if phase == "discriminator":
             codes = ops.stop_gradient(self.encoder(x, training=training))
             prior = self._sample_prior_tensor(ops.shape(x)[0])
@@ -278,24 +241,7 @@ class AdversarialAutoencoder(AutoEncoderFamily):
             return g_loss, {"g_loss": g_loss}
         raise ValueError(f"Unknown phase {phase!r}.")
 
-    # ----------------------------------------------------------- inference
-    def call(self, x, training=False):
-        output = self.decoder(self.encoder(x, training=training), training=training)
-        return objectives.output_to_images(output, self.decoder_outputs_logits)
-
-    def encode(self, x, batch_size=256):
-        """Encodes images in [-1, 1] to codes `(n, latent_dim)` (NumPy)."""
-        (codes,) = self._encode_arrays(x, None, batch_size)
-        return codes
-
-    def decode(self, z, batch_size=256):
-        """Decodes codes `(n, latent_dim)` to images in [-1, 1] (NumPy)."""
-        return self._decode_arrays(z, None, batch_size)
-
-    def reconstruct(self, x, batch_size=256):
-        """`decode(encode(x))`: images in [-1, 1] (NumPy)."""
-        return self.decode(self.encode(x, batch_size), batch_size)
-
+    # ----------------------------------------------------------- sampling
     def generate(self, num_samples, seed=None, batch_size=256, latents=None):
         """Samples images by decoding codes drawn from the prior.
 
@@ -311,19 +257,4 @@ class AdversarialAutoencoder(AutoEncoderFamily):
         """
         if latents is None:
             latents = self.sample_prior(num_samples, seed)
-        return self._decode_arrays(latents, None, batch_size)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "latent_discriminator": keras.saving.serialize_keras_object(
-                    self.latent_discriminator
-                ),
-                "prior": self.prior,
-                "reconstruction": self.reconstruction,
-                "loss": self.loss_name,
-                "num_components": self.num_components,
-            }
-        )
-        return config
+        return self.decode(latents, batch_size)

@@ -62,7 +62,6 @@ class AutoEncoder(AutoEncoderFamily):
     ):
         super().__init__(encoder, decoder, latent_dim=latent_dim, seed=seed, **kwargs)
         self.reconstruction = check_reconstruction(reconstruction)
-        self._finish_init()
 
     @property
     def decoder_outputs_logits(self):
@@ -80,17 +79,8 @@ class AutoEncoder(AutoEncoderFamily):
         ]
 
     def default_optimizers(self):
+        """Adam(1e-3) for the encoder and decoder."""
         return {self.phase_name: keras.optimizers.Adam(1e-3)}
-
-    def compile(self, autoencoder_optimizer=None, **kwargs):
-        """Configures training.
-
-        Args:
-            autoencoder_optimizer: optimizer of the encoder and decoder
-                (default Adam(1e-3)).
-            **kwargs: `run_eagerly`, `jit_compile`, `steps_per_execution`.
-        """
-        self._compile_optimizers({self.phase_name: autoencoder_optimizer}, **kwargs)
 
     def compute_phase_loss(self, phase, data, training=True):
         if phase != self.phase_name:
@@ -136,8 +126,3 @@ class AutoEncoder(AutoEncoderFamily):
             "Use keras_gen.models.VAE or keras_gen.models.AdversarialAutoencoder to "
             "sample new images, or decode chosen codes with model.decode(z)."
         )
-
-    def get_config(self):
-        config = super().get_config()
-        config["reconstruction"] = self.reconstruction
-        return config

@@ -11,7 +11,9 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gen.models import validation
 from keras_gen.models.generative_model import GenerativeModel
+from keras_gen.models.validation import same_shape
 from keras_gen.models.vae import objectives
 
 
@@ -30,59 +32,6 @@ def _network_shapes(model, attribute):
         return None
 
 
-def _same_shape(a, b):
-    return len(a) == len(b) and all(
-        x is None or y is None or int(x) == int(y) for x, y in zip(a, b)
-    )
-
-
-def check_label_array(labels, num_classes, num_samples=None):
-    """Validates integer class labels (or one-hot rows) for a conditional model.
-
-    Args:
-        labels: int, array `(n,)`/`(n, 1)` of class indices, or `(n,
-            num_classes)` one-hot rows.
-        num_classes: number of classes.
-        num_samples: expected `n` (an int label is repeated to it).
-
-    Returns:
-        float32 one-hot array `(n, num_classes)`.
-    """
-    labels = np.asarray(labels)
-    if labels.ndim == 0 and num_samples is not None:
-        labels = np.full((num_samples,), labels)
-    if labels.ndim == 2 and labels.shape[1] == num_classes and num_classes > 1:
-        one_hot = labels.astype("float32")
-    else:
-        if labels.ndim == 2 and labels.shape[1] == 1:
-            labels = labels[:, 0]
-        if labels.ndim != 1:
-            raise ValueError(
-                f"Labels must be class indices of shape (n,) or one-hot rows of shape "
-                f"(n, {num_classes}); received shape {labels.shape}."
-            )
-        if labels.size and not np.issubdtype(labels.dtype, np.integer):
-            if not np.all(np.equal(np.mod(labels, 1), 0)):
-                raise ValueError(
-                    "Labels must be integer class indices; received non-integer values."
-                )
-        indices = labels.astype("int64")
-        bad = indices[(indices < 0) | (indices >= num_classes)]
-        if bad.size:
-            raise ValueError(
-                f"Labels must be class indices in [0, {num_classes - 1}]; received "
-                f"{sorted(set(bad.tolist()))[:5]}. Map your classes to 0..{num_classes - 1} "
-                f"or build the model with num_classes={int(indices.max()) + 1}."
-            )
-        one_hot = np.eye(num_classes, dtype="float32")[indices]
-    if num_samples is not None and len(one_hot) != num_samples:
-        raise ValueError(
-            f"Received {len(one_hot)} labels for {num_samples} samples; pass one label "
-            "per sample (or a single int for all)."
-        )
-    return one_hot
-
-
 class AutoEncoderFamily(GenerativeModel):
     """Base class of `AutoEncoder`, `VAE`, `ConditionalVAE`, `AdversarialAutoencoder`.
 
@@ -96,6 +45,7 @@ class AutoEncoderFamily(GenerativeModel):
         seed: seed of the model's `keras.random.SeedGenerator`.
     """
 
+    networks = ("encoder", "decoder")
     encoder_outputs = 1
 
     def __init__(self, encoder, decoder, latent_dim=None, num_classes=None, seed=None, **kwargs):
@@ -194,7 +144,7 @@ class AutoEncoderFamily(GenerativeModel):
                     f"{name}'s decoder must have one output (the image or its logits); "
                     f"it has {len(dec_out)}."
                 )
-            if image_shape is not None and not _same_shape(dec_out[0][1:], image_shape):
+            if image_shape is not None and not same_shape(dec_out[0][1:], image_shape):
                 raise ValueError(
                     f"The decoder outputs shape {dec_out[0]}, but the encoder takes images "
                     f"of shape (None,) + {image_shape}: reconstructions must have the data's "
@@ -205,22 +155,34 @@ class AutoEncoderFamily(GenerativeModel):
         return image_shape, latent_dim
 
     def validate_batch_spec(self, shape, dtype):
-        dtype = keras.backend.standardize_dtype(dtype)
-        if "int" in dtype or dtype == "bool":
-            raise TypeError(
-                f"Images have dtype {dtype}, but {self.__class__.__name__} expects floats "
-                "in [-1, 1]. Scale them first, e.g. `keras_gen.datasets.scale_images(x)` "
-                "(x / 127.5 - 1)."
-            )
-        if self.image_shape is None:
+        validation.check_float_images(dtype, "Images", self.__class__.__name__)
+        validation.check_image_spec(
+            shape, self.image_shape, "Images", "the encoder",
+            "Resize or reshape the data (e.g. add a channel axis with `x[..., None]`), "
+            "or build the networks for this shape.",
+        )
+
+    def validate_training_data(self, x, y=None):
+        """Images as the encoder takes them; for a conditional model, labels too."""
+        super().validate_training_data(x, y)
+        if not self.conditional:
             return
-        received = tuple(shape[1:])
-        if not _same_shape(received, self.image_shape):
+        name = self.__class__.__name__
+        if not validation.has_second_element(x, y):
             raise ValueError(
-                f"Images have shape {tuple(shape)}, but the encoder expects (batch,) + "
-                f"{self.image_shape}. Resize or reshape the data (e.g. add a channel axis "
-                "with `x[..., None]`), or build the networks for this shape."
+                f"{name} needs labels: call fit(x, y) with class indices y in "
+                f"[0, {self.num_classes - 1}], or pass a dataset of (images, labels) "
+                "pairs, e.g. tf.data.Dataset.from_tensor_slices((x, y)).batch(64)."
             )
+        labels = validation.array_second_element(x, y)
+        if labels is not None:
+            validation.check_class_labels(
+                labels, self.num_classes, validation.num_array_samples(x), one_hot=True
+            )
+            return
+        spec = validation.second_spec(x, y)
+        if spec is not None:
+            validation.check_label_spec(*spec, self.num_classes, name, one_hot=True)
 
     def _check_images(self, x):
         """NumPy-side check of images passed to encode/reconstruct/likelihoods."""
@@ -277,7 +239,8 @@ class AutoEncoderFamily(GenerativeModel):
                 f"{self.__class__.__name__} is conditional: pass `labels` (class indices in "
                 f"[0, {self.num_classes - 1}])."
             )
-        return check_label_array(labels, self.num_classes, num_samples)
+        indices = validation.check_class_labels(labels, self.num_classes, num_samples, one_hot=True)
+        return np.eye(self.num_classes, dtype="float32")[indices]
 
     # ------------------------------------------------------------- numpy API
     @property
@@ -285,27 +248,14 @@ class AutoEncoderFamily(GenerativeModel):
         """True when the decoder outputs logits (Bernoulli / `"bce"`)."""
         raise NotImplementedError
 
-    def _run_batched(self, fn, arrays, batch_size):
-        """Applies `fn(*batch_arrays)` over batches; concatenates NumPy outputs."""
-        n = len(arrays[0])
-        results = []
-        for start in range(0, n, batch_size):
-            batch = [None if a is None else a[start : start + batch_size] for a in arrays]
-            out = fn(*batch)
-            out = out if isinstance(out, (list, tuple)) else [out]
-            results.append([np.asarray(ops.convert_to_numpy(o)) for o in out])
-        if not results:
-            return None
-        merged = [np.concatenate(parts, axis=0) for parts in zip(*results)]
-        return merged
-
     def _encode_arrays(self, x, one_hot, batch_size):
         x = self._check_images(x)
-        return self._run_batched(
+        outputs = self.run_in_batches(
             lambda xb, yb: self.encoder(self._encoder_inputs(xb, yb), training=False),
             [x, one_hot],
             batch_size,
         )
+        return outputs if isinstance(outputs, list) else [outputs]
 
     def _decode_arrays(self, z, one_hot, batch_size):
         z = np.asarray(ops.convert_to_numpy(z), dtype="float32")
@@ -314,7 +264,7 @@ class AutoEncoderFamily(GenerativeModel):
                 f"Latent codes must have shape (num_samples, {self.latent_dim}); "
                 f"received {z.shape}."
             )
-        (images,) = self._run_batched(
+        return self.run_in_batches(
             lambda zb, yb: objectives.output_to_images(
                 self.decoder(self._decoder_inputs(zb, yb), training=False),
                 self.decoder_outputs_logits,
@@ -322,7 +272,6 @@ class AutoEncoderFamily(GenerativeModel):
             [z, one_hot],
             batch_size,
         )
-        return images
 
     def _prior_latents(self, num_samples, seed):
         """N(0, I) latents: NumPy for an int seed (same on every backend)."""
@@ -332,27 +281,3 @@ class AutoEncoderFamily(GenerativeModel):
             )
         rng = np.random.default_rng(seed)
         return rng.standard_normal((num_samples, self.latent_dim)).astype("float32")
-
-    # ------------------------------------------------------------- config
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "encoder": keras.saving.serialize_keras_object(self.encoder),
-                "decoder": keras.saving.serialize_keras_object(self.decoder),
-                "latent_dim": self.latent_dim,
-                "seed": self.seed,
-            }
-        )
-        return config
-
-    _serialized_networks = ("encoder", "decoder")
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        for key in cls._serialized_networks:
-            config[key] = keras.saving.deserialize_keras_object(
-                config[key], custom_objects=custom_objects
-            )
-        return cls(**config)

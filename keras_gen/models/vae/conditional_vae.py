@@ -3,7 +3,6 @@
 import keras
 import numpy as np
 
-from keras_gen.models.vae.base import check_label_array
 from keras_gen.models.vae.vae import VAE
 
 
@@ -93,37 +92,6 @@ class ConditionalVAE(VAE):
             **kwargs,
         )
 
-    # ------------------------------------------------------------------ fit
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, callbacks=None, **kwargs):
-        """Trains on images `x` in [-1, 1] and class labels `y`; see `keras.Model.fit`.
-
-        NumPy labels are checked before training (range and count); a dataset
-        must yield `(images, labels)` pairs.
-        """
-        self._check_training_labels(x, y)
-        validation = kwargs.get("validation_data")
-        if isinstance(validation, (tuple, list)) and len(validation) >= 2:
-            self._check_training_labels(validation[0], validation[1])
-        return super().fit(
-            x, y, batch_size=batch_size, epochs=epochs, callbacks=callbacks, **kwargs
-        )
-
-    def _check_training_labels(self, x, y):
-        if isinstance(x, np.ndarray):
-            if y is None:
-                raise ValueError(
-                    "ConditionalVAE needs labels: call fit(x, y) with class indices y in "
-                    f"[0, {self.num_classes - 1}]."
-                )
-            check_label_array(y, self.num_classes, len(x))
-            return
-        spec = getattr(x, "element_spec", None)
-        if spec is not None and not (isinstance(spec, (tuple, list)) and len(spec) >= 2):
-            raise ValueError(
-                "ConditionalVAE needs labels: the dataset must yield (images, labels) "
-                "pairs, e.g. tf.data.Dataset.from_tensor_slices((x, y)).batch(64)."
-            )
-
     # ----------------------------------------------------------- inference
     def encode(self, x, labels, batch_size=256):
         """The posterior `q(z|x, y)`.
@@ -186,8 +154,3 @@ class ConditionalVAE(VAE):
         """
         one_hot = self._labels_for(labels, len(x))
         return self._importance_weighted_arrays(x, one_hot, num_samples, seed, batch_size)
-
-    def get_config(self):
-        config = super().get_config()
-        config["num_classes"] = self.num_classes
-        return config

@@ -131,7 +131,6 @@ class VAE(AutoEncoderFamily):
             self.log_decoder_std = self.add_weight(
                 shape=(), initializer="zeros", name="log_decoder_std"
             )
-        self._finish_init()
 
     @property
     def decoder_outputs_logits(self):
@@ -191,17 +190,8 @@ class VAE(AutoEncoderFamily):
         ]
 
     def default_optimizers(self):
+        """Adam(1e-3) for the encoder and decoder (and the learned decoder σ)."""
         return {self.phase_name: keras.optimizers.Adam(1e-3)}
-
-    def compile(self, vae_optimizer=None, **kwargs):
-        """Configures training.
-
-        Args:
-            vae_optimizer: optimizer of the encoder and decoder (and the
-                learned decoder σ); default Adam(1e-3).
-            **kwargs: `run_eagerly`, `jit_compile`, `steps_per_execution`.
-        """
-        self._compile_optimizers({self.phase_name: vae_optimizer}, **kwargs)
 
     def compute_phase_loss(self, phase, data, training=True):
         if phase != self.phase_name:
@@ -359,20 +349,6 @@ class VAE(AutoEncoderFamily):
             peak = log_w.max(axis=0)
             results.append(peak + np.log(np.mean(np.exp(log_w - peak), axis=0)))
         return np.concatenate(results) if results else np.zeros((0,))
-
-    # ------------------------------------------------------------- config
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "beta": self.beta,
-                "likelihood": self.likelihood,
-                "kl_warmup_steps": self.kl_warmup_steps,
-                "decoder_std": self.decoder_std,
-            }
-        )
-        return config
-
 
 def _check_count(value, name):
     if int(value) != value or value < 1:

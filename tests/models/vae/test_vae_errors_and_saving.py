@@ -1,11 +1,9 @@
 """Bad input gets a clear error and leaves the model usable; every model saves and reloads."""
 
-import keras
 import numpy as np
 import pytest
 
 import keras_gen
-from keras_gen.testing import run_model_saving_test
 
 
 def trained_vae(nets, **kwargs):
@@ -147,8 +145,10 @@ def test_conditional_labels_out_of_range_and_missing(nets):
         cvae.generate(4, labels=-1)
     with pytest.raises(ValueError, match=r"\[0, 2\]"):
         cvae.generate(2, labels=[0, 7])
-    with pytest.raises(ValueError, match="integer class indices"):
+    with pytest.raises(TypeError, match="integer class indices"):
         cvae.generate(2, labels=[0.5, 1.0])
+    with pytest.raises(ValueError, match="not one-hot"):
+        cvae.fit(x, np.full((32, 3), 1 / 3, "float32"), batch_size=16, verbose=0)
     assert_still_trains(cvae, x, np.arange(32) % 3)
     # One-hot labels work too.
     assert_still_trains(cvae, x, np.eye(3, dtype="float32")[np.arange(32) % 3])
@@ -176,80 +176,3 @@ def test_conditional_dataset_must_yield_pairs(nets):
 
 
 # -------------------------------------------------------------------- saving
-def test_vae_round_trips_with_identical_encode_and_decode(nets, tmp_path):
-    vae = trained_vae(nets, beta=2.0, kl_warmup_steps=3)
-    x, _ = nets.patterns(32)
-    vae.fit(x, batch_size=16, epochs=1, verbose=0)
-    z = np.random.default_rng(1).standard_normal((5, 2)).astype("float32")
-
-    def outputs(model):
-        mean, log_var = model.encode(x[:5])
-        return np.concatenate([mean, log_var, model.decode(z).reshape(5, -1)], axis=1)
-
-    reloaded = run_model_saving_test(vae, outputs, tmp_path)
-    assert reloaded.beta == 2.0 and reloaded.kl_warmup_steps == 3
-    assert int(keras.ops.convert_to_numpy(reloaded.optimizers["vae"].iterations)) == 2
-    reloaded.fit(x, batch_size=16, epochs=1, verbose=0)
-    assert int(keras.ops.convert_to_numpy(reloaded.optimizers["vae"].iterations)) == 4
-
-
-def test_gaussian_vae_round_trips_its_learned_std(nets, tmp_path):
-    vae = keras_gen.models.VAE(nets.encoder(), nets.decoder(), likelihood="gaussian", seed=0)
-    vae.log_decoder_std.assign(-0.7)
-    x, _ = nets.patterns(8)
-    reloaded = run_model_saving_test(vae, lambda m: m.elbo(x, seed=0), tmp_path)
-    np.testing.assert_allclose(float(keras.ops.convert_to_numpy(reloaded.log_decoder_std)), -0.7)
-
-
-def test_conditional_vae_round_trips(nets, tmp_path):
-    cvae = conditional(nets)
-    x, _ = nets.patterns(6)
-    labels = np.arange(6) % 3
-
-    def outputs(model):
-        mean, _ = model.encode(x, labels)
-        return np.concatenate([mean, model.generate(6, labels=labels, seed=0).reshape(6, -1)], 1)
-
-    reloaded = run_model_saving_test(cvae, outputs, tmp_path)
-    assert reloaded.num_classes == 3
-
-
-def test_autoencoder_round_trips(nets, tmp_path):
-    model = keras_gen.models.AutoEncoder(
-        nets.encoder(variational=False), nets.decoder(), reconstruction="bce"
-    )
-    model.compile()
-    x, _ = nets.patterns(6)
-    reloaded = run_model_saving_test(
-        model, lambda m: np.concatenate([m.encode(x), m.reconstruct(x).reshape(6, -1)], 1), tmp_path
-    )
-    assert reloaded.reconstruction == "bce"
-
-
-def test_adversarial_autoencoder_round_trips(nets, tmp_path):
-    aae = keras_gen.models.AdversarialAutoencoder(
-        nets.encoder(variational=False),
-        nets.decoder(activation="tanh"),
-        keras_gen.networks.mlp_latent_discriminator(2, (8,)),
-        prior="mixture",
-        loss="least_squares",
-        seed=0,
-    )
-    aae.compile()
-    x, _ = nets.patterns(32)
-    aae.fit(x, batch_size=16, epochs=1, verbose=0)
-    z = aae.sample_prior(4, seed=0)
-
-    def outputs(model):
-        return np.concatenate(
-            [
-                model.encode(x[:4]),
-                model.decode(z).reshape(4, -1),
-                keras.ops.convert_to_numpy(model.latent_discriminator(z)),
-            ],
-            axis=1,
-        )
-
-    reloaded = run_model_saving_test(aae, outputs, tmp_path)
-    assert reloaded.prior == "mixture" and reloaded.loss_name == "least_squares"
-    np.testing.assert_array_equal(reloaded.generate(3, seed=1), aae.generate(3, seed=1))

@@ -12,7 +12,7 @@ from PIL import Image
 
 import keras_gen
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
 def run_script(args, env_updates, cwd, timeout=600):

@@ -28,6 +28,7 @@ CASES = {
 }
 
 
+@pytest.mark.quality
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_ring_of_gaussians_modes_are_covered(case):
     loss, penalty, weight, critic_steps, steps, learning_rate, beta_2 = CASES[case]

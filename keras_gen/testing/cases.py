@@ -1,0 +1,209 @@
+"""The registry of model test cases: tiny configurations of every keras_gen model.
+
+`tests/models/test_model_contract.py` runs `run_model_test` on every case
+here, on every backend, so a new model gets the whole contract checked by
+adding one `register_model_case` call. Networks are tiny (dense where the
+model allows, a few filters otherwise) so every case runs in seconds.
+"""
+
+import dataclasses
+from typing import Callable
+
+import keras
+import numpy as np
+
+from keras_gen.testing.models import tiny_discriminator
+from keras_gen.testing.models import tiny_generator
+
+MODEL_CASES = {}
+
+
+@dataclasses.dataclass
+class ModelCase:
+    """A model class with a tiny configuration and data to train it on.
+
+    Args:
+        model_class: the `GenerativeModel` subclass.
+        init_kwargs: zero-argument callable returning fresh constructor
+            keyword arguments (new networks on every call).
+        data: zero-argument callable returning `(x,)` or `(x, y)` NumPy
+            arrays: four batches of `batch_size`.
+        batch_size: the batch size of every fit.
+        outputs_fn: optional `fn(model) -> array` compared after reloads.
+        partial_phases: phases that need not move every weight they own in
+            one step (see `run_model_test`).
+    """
+
+    model_class: type
+    init_kwargs: Callable
+    data: Callable
+    batch_size: int = 8
+    outputs_fn: Callable = None
+    partial_phases: tuple = ()
+
+
+def register_model_case(name, model_class, init_kwargs, data, **options):
+    """Adds a case to `MODEL_CASES` (see `ModelCase`); returns it."""
+    if name in MODEL_CASES:
+        raise ValueError(f"A model case named {name!r} is already registered.")
+    MODEL_CASES[name] = ModelCase(model_class, init_kwargs, data, **options)
+    return MODEL_CASES[name]
+
+
+def _normal(shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype("float32")
+
+
+def _uniform_images(n, shape, seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, (n,) + shape).astype("float32")
+
+
+def _labels(n, num_classes):
+    return (np.arange(n) % num_classes).astype("int32")
+
+
+def _register_builtin_cases():
+    from keras_gen import models
+    from keras_gen import networks
+
+    points = lambda: (_normal((32, 2)),)  # noqa: E731
+
+    def gan(**options):
+        return lambda: dict(generator=tiny_generator(4), discriminator=tiny_discriminator(),
+                            seed=0, **options)
+
+    register_model_case("gan", models.GAN, gan(), points,
+                        outputs_fn=lambda m: m.generate(4, seed=0))
+    register_model_case(
+        "gan_lazy_r1_ema", models.GAN,
+        gan(loss="least_squares", gradient_penalty="r1", penalty_interval=2, discriminator_steps=2,
+            ema_decay=0.9),
+        points, outputs_fn=lambda m: m.generate(4, seed=0),
+        partial_phases=("discriminator_penalty",),
+    )
+    register_model_case("wgan_gp_clip", models.GAN,
+                        gan(loss="wasserstein", gradient_penalty="wgan_gp", weight_clip=0.5),
+                        points,
+                        # The critic's output bias cancels in E[D(fake)] - E[D(real)].
+                        partial_phases=("discriminator",))
+
+    classes = 3
+
+    def cgan(conditioning):
+        return lambda: dict(
+            generator=networks.conditional_mlp_generator(2, 2, classes, hidden_units=(8,)),
+            discriminator=networks.conditional_mlp_discriminator(
+                2, classes, conditioning, hidden_units=(8,)),
+            num_classes=classes, conditioning=conditioning, seed=0,
+        )
+
+    labelled_points = lambda: (_normal((32, 2)), _labels(32, classes))  # noqa: E731
+    for conditioning in ("projection", "concat", "auxiliary"):
+        register_model_case(f"cgan_{conditioning}", models.ConditionalGAN, cgan(conditioning),
+                            labelled_points,
+                            outputs_fn=lambda m: m.generate(labels=[0, 1, 2], seed=0))
+
+    style_shape = (8, 8, 1)
+
+    def stylegan():
+        return dict(
+            mapping=networks.stylegan_mapping_network(8, 8, num_layers=2),
+            synthesis=networks.stylegan_synthesis_network(
+                8, style_shape, base_filters=4, max_filters=8, randomize_noise=False),
+            discriminator=networks.stylegan_discriminator(style_shape, base_filters=4,
+                                                          max_filters=8),
+            penalty_interval=2, seed=0,
+        )
+
+    register_model_case("stylegan", models.StyleGAN, stylegan,
+                        lambda: (_uniform_images(32, style_shape),),
+                        outputs_fn=lambda m: m.generate(4, seed=0, truncation=0.7),
+                        partial_phases=("discriminator_penalty",))
+
+    image_shape = (4, 4, 1)
+    images = lambda: (_uniform_images(32, image_shape),)  # noqa: E731
+
+    def encoder(variational=True, num_classes=None):
+        image = keras.Input(image_shape)
+        inputs = [image]
+        x = keras.layers.Flatten()(image)
+        if num_classes:
+            label = keras.Input((num_classes,))
+            inputs.append(label)
+            x = keras.layers.Concatenate()([x, label])
+        if variational:
+            outputs = [keras.layers.Dense(2)(x), keras.layers.Dense(2)(x)]
+        else:
+            outputs = keras.layers.Dense(2)(x)
+        return keras.Model(inputs if num_classes else image, outputs)
+
+    def decoder(num_classes=None, activation=None):
+        code = keras.Input((2,))
+        inputs = [code]
+        x = code
+        if num_classes:
+            label = keras.Input((num_classes,))
+            inputs.append(label)
+            x = keras.layers.Concatenate()([code, label])
+        x = keras.layers.Dense(int(np.prod(image_shape)), activation=activation)(x)
+        return keras.Model(inputs if num_classes else code, keras.layers.Reshape(image_shape)(x))
+
+    register_model_case(
+        "autoencoder", models.AutoEncoder,
+        lambda: dict(encoder=encoder(False), decoder=decoder(activation="tanh"), seed=0),
+        images, outputs_fn=lambda m: m.reconstruct(_uniform_images(4, image_shape, 1)),
+    )
+    register_model_case(
+        "vae_gaussian_warmup", models.VAE,
+        lambda: dict(encoder=encoder(), decoder=decoder(activation="tanh"),
+                     likelihood="gaussian", kl_warmup_steps=4, seed=0),
+        images, outputs_fn=lambda m: m.generate(4, seed=0),
+    )
+    register_model_case(
+        "conditional_vae", models.ConditionalVAE,
+        lambda: dict(encoder=encoder(num_classes=2), decoder=decoder(num_classes=2), seed=0),
+        lambda: (_uniform_images(32, image_shape), _labels(32, 2)),
+        outputs_fn=lambda m: m.generate(4, labels=[0, 1, 1, 0], seed=0),
+    )
+    register_model_case(
+        "adversarial_autoencoder", models.AdversarialAutoencoder,
+        lambda: dict(encoder=encoder(False), decoder=decoder(activation="tanh"),
+                     latent_discriminator=networks.mlp_latent_discriminator(2, (8,)),
+                     prior="mixture", seed=0),
+        images, outputs_fn=lambda m: m.generate(4, seed=0),
+    )
+
+    translation_shape = (8, 8, 1)
+    paired_shape = (32, 32, 1)  # the U-Net's smallest size
+    register_model_case(
+        "pix2pix", models.Pix2Pix,
+        lambda: dict(
+            generator=networks.unet_generator(paired_shape, output_channels=1,
+                                              base_filters=4, num_downsamples=2),
+            discriminator=networks.patchgan_discriminator(
+                paired_shape, target_shape=paired_shape, base_filters=4,
+                num_layers=1),
+            seed=0,
+        ),
+        lambda: (_uniform_images(32, paired_shape), _uniform_images(32, paired_shape, 1)),
+        outputs_fn=lambda m: m.translate(_uniform_images(4, paired_shape, 2)),
+    )
+    register_model_case(
+        "cyclegan", models.CycleGAN,
+        lambda: dict(
+            generator_ab=networks.resnet_generator(translation_shape, output_channels=1,
+                                                   base_filters=4, num_blocks=1),
+            generator_ba=networks.resnet_generator(translation_shape, output_channels=1,
+                                                   base_filters=4, num_blocks=1),
+            discriminator_a=networks.patchgan_discriminator(
+                translation_shape, base_filters=4, num_layers=1, norm="instance"),
+            discriminator_b=networks.patchgan_discriminator(
+                translation_shape, base_filters=4, num_layers=1, norm="instance"),
+            pool_size=4, seed=0,
+        ),
+        lambda: (_uniform_images(32, translation_shape), _uniform_images(32, translation_shape, 1)),
+        outputs_fn=lambda m: m.translate_ab(_uniform_images(4, translation_shape, 2)),
+    )
+
+
+_register_builtin_cases()
