@@ -173,6 +173,7 @@ def main():
     metadata = {
         "dataset": "keras_gen.datasets.tasks.edges2digits (embedded MNIST subset, 32x32)",
         "patch_receptive_field": patchgan_receptive_field(2),
+        "metrics": pix2pix_metrics(results),
         "results": results,
         "training": {
             "epochs": args.epochs, "batch_size": args.batch_size, "train_pairs": int(len(rows)),
@@ -185,6 +186,16 @@ def main():
     preset_dir = output_dir(NAME, args)
     metadata = keras_gen.presets.write_preset(model, preset_dir, metadata, model_card, figures)
     print(f"preset written to {preset_dir} ({metadata['weights_megabytes']:.2f} MB of weights)")
+
+
+def pix2pix_metrics(results):
+    """The headline numbers of the card and how they were measured."""
+    return {
+        "translated_accuracy": results["translated_accuracy"],
+        "test_l1": results["test_l1"],
+        "how_measured": "digits_classifier accuracy of the translations of the held-out "
+        "outlines (labels of their digits), and mean |G(x) - y| over the held-out pairs",
+    }
 
 
 if __name__ == "__main__":

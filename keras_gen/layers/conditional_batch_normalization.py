@@ -77,6 +77,7 @@ class ConditionalBatchNormalization(keras.layers.Layer):
             scale=False,
             momentum=self.momentum,
             epsilon=self.epsilon,
+            dtype=self.dtype_policy,
             name="batch_norm",
         )
 

@@ -76,10 +76,11 @@ class SelfAttention2D(keras.layers.Layer):
             1,
             use_bias=False,
             kernel_initializer=self.kernel_initializer,
+            dtype=self.dtype_policy,
             name=name,
         )
         if self.use_spectral_norm:
-            return SpectralNormalization(conv, name=f"{name}_sn")
+            return SpectralNormalization(conv, dtype=self.dtype_policy, name=f"{name}_sn")
         return conv
 
     def build(self, input_shape):

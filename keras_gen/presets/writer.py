@@ -191,7 +191,13 @@ def write_preset(model, preset_dir, metadata, card, figures=None, recipe_script=
     reserved = {"config.json", WEIGHTS_FILE, METADATA_FILE, MODEL_CARD_FILE} & set(figures)
     if reserved:
         raise ValueError(f"Figures may not be named {sorted(reserved)}: write_preset writes those.")
+    if not metadata.get("metrics"):
+        raise ValueError(
+            "`metadata` needs a non-empty 'metrics' entry: the numbers the model card "
+            "reports and how they were measured."
+        )
     extra = {
+        "name": metadata.get("name", os.path.basename(os.path.normpath(preset_dir))),
         "recipe": reproduce_command(recipe_script, recipe_args),
         "hardware": hardware_description(),
     }

@@ -5,6 +5,8 @@
   non-finite guard, `evaluate`, saving, bad-input errors);
 - `MODEL_CASES` / `register_model_case`: the tiny configurations the generic
   tests run `run_model_test` on;
+- `run_preset_test(name)`: a shipped preset's metadata, card, verified
+  loading, tamper refusal and exact round trip;
 - `run_layer_test`, `run_model_saving_test` and weight snapshots.
 """
 
@@ -17,5 +19,6 @@ from keras_gen.testing.helpers import run_model_saving_test
 from keras_gen.testing.helpers import snapshot_weights
 from keras_gen.testing.model_test import only_phase
 from keras_gen.testing.model_test import run_model_test
+from keras_gen.testing.preset_test import run_preset_test
 from keras_gen.testing.models import tiny_discriminator
 from keras_gen.testing.models import tiny_generator

@@ -30,8 +30,16 @@ def run_layer_test(
     input_dtype="float32",
     call_kwargs=None,
     extra_inputs=None,
+    mixed_policy="mixed_bfloat16",
 ):
-    """Checks a layer's output shape, `get_config` round trip and `.keras` saving.
+    """Checks Keras's contract for a layer: shapes, config, symbolic call, saving, dtype policy.
+
+    - the eager output has `expected_output_shape`, and a symbolic call on a
+      `keras.Input` gives the same shape (batch dimension unknown);
+    - `from_config(get_config())` round-trips the config;
+    - a `.keras` file of a model holding the layer reloads with the same outputs;
+    - under the mixed policy `mixed_policy` (None to skip), the layer keeps
+      float32 variables, computes in the compute dtype and returns it.
 
     Args:
         layer_cls: the layer class.
@@ -41,6 +49,7 @@ def run_layer_test(
         call_kwargs: extra keyword arguments for `call`.
         extra_inputs: list of further positional input arrays (e.g. labels);
             the layer is then called as `layer([x] + extra_inputs)`.
+        mixed_policy: the mixed dtype policy to check, or None.
 
     Returns:
         The layer's output on the random test input, as NumPy.
@@ -81,7 +90,33 @@ def run_layer_test(
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(reloaded(inputs)), expected, rtol=1e-5, atol=1e-6
     )
+    symbolic_shape = tuple(model_outputs.shape)
+    assert symbolic_shape[1:] == tuple(expected_output_shape)[1:], (
+        f"{layer_cls.__name__} symbolic output shape {symbolic_shape} does not match "
+        f"{tuple(expected_output_shape)}"
+    )
+    if mixed_policy is not None:
+        check_mixed_precision(layer_cls, init_kwargs, inputs, call_kwargs, mixed_policy)
     return output
+
+
+def check_mixed_precision(layer_cls, init_kwargs, inputs, call_kwargs, policy):
+    """Under a mixed policy a layer keeps float32 variables and returns the compute dtype."""
+    policy = keras.DTypePolicy(policy)
+    layer = layer_cls(**init_kwargs, dtype=policy)
+    output = layer(inputs, **(call_kwargs or {}))
+    outputs = output if isinstance(output, (list, tuple)) else [output]
+    for value in outputs:
+        dtype = keras.backend.standardize_dtype(value.dtype)
+        if "float" in dtype:
+            assert dtype == policy.compute_dtype, (
+                f"{layer_cls.__name__} under {policy.name} returns {dtype}, "
+                f"not the compute dtype {policy.compute_dtype}"
+            )
+    for variable in layer.trainable_variables:
+        assert variable.dtype == policy.variable_dtype, (
+            f"{layer_cls.__name__} under {policy.name}: {variable.path} is {variable.dtype}"
+        )
 
 
 def run_model_saving_test(model, outputs_fn, tmp_dir):

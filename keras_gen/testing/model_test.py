@@ -47,14 +47,17 @@ def run_model_test(cls, init_kwargs, data, batch_size=8, outputs_fn=None, partia
     if steps < 2 or len(data[0]) % batch_size:
         raise ValueError("`data` must hold at least two whole batches of `batch_size`.")
     check_config_round_trip(cls, init_kwargs)
-    check_bad_inputs_change_nothing(cls, init_kwargs, data, batch_size)
     for phase_name in dict.fromkeys(p.name for p in cls(**init_kwargs()).phases()):
         check_phase_moves_only_its_weights(
             cls, init_kwargs, data, phase_name, every_weight=phase_name not in partial_phases
         )
-    model = check_fit_numpy_and_dataset(cls, init_kwargs, data, batch_size)
-    check_saving_round_trips(model, data, batch_size, outputs_fn)
-    check_non_finite_step_is_guarded(cls, init_kwargs, data, batch_size)
+    # One model goes through the rest, so each backend compiles its step once.
+    model = cls(**init_kwargs())
+    model.compile()
+    check_bad_inputs_change_nothing(model, data, batch_size)
+    check_fit_numpy_and_dataset(model, data, batch_size)
+    check_saving_round_trips(model, outputs_fn)
+    check_non_finite_step_is_guarded(model, data, batch_size)
 
 
 # ------------------------------------------------------------------ parts
@@ -86,10 +89,9 @@ def check_config_round_trip(cls, init_kwargs):
     assert [v.shape for v in clone.weights] == [v.shape for v in model.weights]
 
 
-def check_bad_inputs_change_nothing(cls, init_kwargs, data, batch_size):
-    """Integer or wrongly shaped inputs raise before any weight changes; the model still trains."""
-    model = cls(**init_kwargs())
-    model.compile()
+def check_bad_inputs_change_nothing(model, data, batch_size):
+    """Integer or wrongly shaped inputs raise before any variable changes."""
+    cls = type(model)
     x, y = _fit_args(data)
     before = snapshot_weights(model.variables)
     try:
@@ -106,9 +108,6 @@ def check_bad_inputs_change_nothing(cls, init_kwargs, data, batch_size):
         raise AssertionError(f"{cls.__name__}.fit accepted inputs of the wrong shape")
     for old, new, variable in zip(before, snapshot_weights(model.variables), model.variables):
         np.testing.assert_array_equal(old, new, err_msg=f"{variable.path} changed")
-    history = model.fit(x[:batch_size], None if y is None else y[:batch_size], verbose=0,
-                        batch_size=batch_size)
-    assert all(np.isfinite(v[-1]) for v in history.history.values())
 
 
 def only_phase(cls, phase_name):
@@ -121,9 +120,13 @@ def only_phase(cls, phase_name):
 
 
 def check_phase_moves_only_its_weights(cls, init_kwargs, data, phase_name, every_weight=True):
-    """One step of `phase_name` alone moves every weight it owns (or some) and no other."""
+    """One step of `phase_name` alone moves every weight it owns (or some) and no other.
+
+    The step runs eagerly: one step costs less than compiling it, and the
+    train step is the same code either way.
+    """
     model = only_phase(cls, phase_name)(**init_kwargs())
-    model.compile()
+    model.compile(run_eagerly=True)
     (phase,) = model.phases()
     own = {id(v) for v in phase.variables}
     variables = network_variables(model)
@@ -164,12 +167,10 @@ def _log_names(model):
     return list(dict.fromkeys(n for p in model.phases() for n in p.log_names))
 
 
-def check_fit_numpy_and_dataset(cls, init_kwargs, data, batch_size):
+def check_fit_numpy_and_dataset(model, data, batch_size):
     """Fit on NumPy then on `tf.data`: every logged value finite, optimizer counts exact."""
     import tensorflow as tf
 
-    model = cls(**init_kwargs())
-    model.compile()
     x, y = _fit_args(data)
     steps = len(x) // batch_size
     history = model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
@@ -178,13 +179,12 @@ def check_fit_numpy_and_dataset(cls, init_kwargs, data, batch_size):
         assert np.isfinite(history.history[name][0]), f"{name} = {history.history[name]}"
     _assert_iterations(model, steps)
     dataset = tf.data.Dataset.from_tensor_slices(data if len(data) > 1 else data[0])
-    history = model.fit(dataset.batch(batch_size), epochs=1, verbose=0)
+    history = model.fit(dataset.batch(batch_size), epochs=1, shuffle=False, verbose=0)
     assert all(np.isfinite(v[0]) for v in history.history.values()), history.history
     _assert_iterations(model, 2 * steps)
     results = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
     assert set(_log_names(model)) <= set(results), results
     assert all(np.isfinite(v) for v in results.values()), results
-    return model
 
 
 def _same_variables(model, other, what):
@@ -197,9 +197,12 @@ def _same_variables(model, other, what):
         )
 
 
-def check_saving_round_trips(model, data, batch_size, outputs_fn=None):
-    """`.keras` and weights files give back the same variables, losses and outputs, exactly."""
-    x, y = _fit_args(data)
+def check_saving_round_trips(model, outputs_fn=None):
+    """`.keras` and weights files give back the same variables and outputs, exactly.
+
+    Variables include the optimizers' state and every seed-generator state,
+    so a reloaded model continues exactly where the saved one stopped.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.keras")
         model.save(path)
@@ -212,34 +215,26 @@ def check_saving_round_trips(model, data, batch_size, outputs_fn=None):
     assert type(reloaded) is type(model)
     _same_variables(model, reloaded, ".keras round trip")
     _same_variables(model, clone, "weights round trip")
-    saved_states = [np.array(keras.ops.convert_to_numpy(g.state)) for g in model.seed_generators()]
-    for other in (reloaded, clone):
-        if outputs_fn is not None:
-            np.testing.assert_array_equal(outputs_fn(other), outputs_fn(model))
-        # Same weights and the same seed-generator state: the same losses.
-        for generator, state in zip(model.seed_generators(), saved_states):
-            generator.state.assign(state)
-        expected = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
-        received = other.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
-        # Exact weights; the losses to float32 rounding (graph backends may
-        # fuse a sum of logged losses differently in two traced functions).
-        assert set(received) == set(expected)
-        for key, value in expected.items():
-            np.testing.assert_allclose(received[key], value, rtol=1e-6, err_msg=key)
+    _same_variables(model.optimizer, reloaded.optimizer, ".keras optimizer state")
+    _same_variables(model.optimizer, clone.optimizer, "weights-file optimizer state")
+    if outputs_fn is not None:
+        expected = outputs_fn(model)
+        np.testing.assert_array_equal(outputs_fn(reloaded), expected)
+        np.testing.assert_array_equal(outputs_fn(clone), expected)
 
 
-def check_non_finite_step_is_guarded(cls, init_kwargs, data, batch_size):
-    """A NaN batch stops training with a warning and writes no NaN into the model."""
-    model = cls(**init_kwargs())
-    model.compile()
+def check_non_finite_step_is_guarded(model, data, batch_size):
+    """A NaN batch stops training after that step, with a warning, and writes no NaN."""
     x, y = _fit_args(data)
     x = np.array(x, copy=True)
     x[:batch_size] = np.nan
+    steps_before = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
     assert any("Non-finite loss" in str(w.message) for w in caught), "no warning"
-    assert int(keras.ops.convert_to_numpy(model.optimizer.iterations)) == 1, "did not stop"
+    steps = int(keras.ops.convert_to_numpy(model.optimizer.iterations)) - steps_before
+    assert steps == 1, f"training went on for {steps} steps after a NaN batch"
     for variable in model.variables:
         value = keras.ops.convert_to_numpy(variable)
         if np.issubdtype(value.dtype, np.floating):

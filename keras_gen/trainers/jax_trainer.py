@@ -55,11 +55,23 @@ class JAXPhaseTrainer(PhaseTrainerMixin):
             self._update_phase(phase, data, scope)
 
     def _run_phase_when_due(self, phase, data, scope, due):
-        """Runs `phase` under `lax.cond`: when it is not due, none of its work executes."""
-        variables = [v for group in _state_groups(self) for v in group]
+        """Runs `phase` under `lax.cond`: when it is not due, none of its work executes.
+
+        The branches carry only what a phase may change (its variables, its
+        optimizer's state, non-trainable and metric variables); the rest is
+        read from the enclosing scope. Fewer carried values, fewer copies on
+        the steps that skip the phase.
+        """
+        changing = list(phase.variables) + list(self.optimizer[phase.optimizer].variables)
+        changing += list(self.non_trainable_variables) + list(self.metrics_variables)
+        seen = set()
+        variables = [v for v in changing if not (id(v) in seen or seen.add(id(v)))]
 
         def run(values):
-            inner = keras.StatelessScope(state_mapping=list(zip(variables, values)))
+            inner = keras.StatelessScope()
+            inner.state_mapping = dict(scope.state_mapping)
+            for variable, value in zip(variables, values):
+                inner.state_mapping[id(variable)] = value
             with inner:
                 self._run_phase(phase, data, inner)
             return [inner.get_current_value(v) for v in variables]

@@ -89,7 +89,7 @@ def test_write_preset_refuses_what_it_owns_and_a_model_that_does_not_reload(tmp_
     with pytest.raises(ValueError, match="recipe"):
         presets.write_preset(gan, str(tmp_path / "a"), {"recipe": "python x.py"}, "# card")
     folder = str(tmp_path / "b")
-    presets.write_preset(gan, folder, {}, "# card")
+    presets.write_preset(gan, folder, {"metrics": {"fid": 1.0}}, "# card")
     # A model that no longer matches the folder fails the round-trip check.
     for variable in gan.generator.trainable_variables:
         variable.assign(variable + 0.5)
@@ -99,7 +99,7 @@ def test_write_preset_refuses_what_it_owns_and_a_model_that_does_not_reload(tmp_
 
 def test_a_modified_config_is_refused(tmp_path):
     folder = str(tmp_path / "p")
-    presets.write_preset(tiny_gan(), folder, {}, "# card")
+    presets.write_preset(tiny_gan(), folder, {"metrics": {"fid": 1.0}}, "# card")
     path = os.path.join(folder, "config.json")
     with open(path) as f:
         text = f.read()
@@ -116,7 +116,7 @@ def test_every_kind_of_weights_returns_the_same_kind_of_object(tmp_path):
     weights_file = str(tmp_path / "gan.weights.h5")
     gan.save_weights(weights_file)
     folder = str(tmp_path / "preset")
-    presets.write_preset(gan, folder, {}, "# card")
+    presets.write_preset(gan, folder, {"metrics": {"fid": 1.0}}, "# card")
     made = [
         keras_gen.applications.DCGAN(weights=weights, **extra)
         for weights, extra in ((None, kwargs), (weights_file, kwargs), (folder, {}))
@@ -165,3 +165,8 @@ def test_a_missing_weights_file_is_refused_before_building():
                         keras_gen.applications.ConditionalDCGAN):
         with pytest.raises(ValueError, match="does not exist"):
             application(weights="/nonexistent/model.weights.h5")
+
+
+def test_write_preset_needs_measured_metrics(tmp_path):
+    with pytest.raises(ValueError, match="'metrics'"):
+        presets.write_preset(tiny_gan(), str(tmp_path / "tiny"), {"dataset": "x"}, "# card")
