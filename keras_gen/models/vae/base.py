@@ -199,6 +199,9 @@ class AutoEncoderFamily(GenerativeModel):
         if isinstance(x, (list, tuple)) and self.conditional and y is None and len(x) == 2:
             x, y = x
         self.validate_batch_spec(tuple(x.shape), x.dtype)
+        # Eager steps may receive NumPy batches; a network called on a list
+        # must not mix NumPy arrays and tensors.
+        x = ops.convert_to_tensor(x)
         if not self.conditional:
             return x, None
         if y is None:
