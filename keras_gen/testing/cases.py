@@ -9,9 +9,10 @@ model allows, a few filters otherwise) so every case runs in seconds.
 import dataclasses
 from typing import Callable
 
-import keras
 import numpy as np
 
+from keras_gen.testing.models import dense_decoder
+from keras_gen.testing.models import dense_encoder
 from keras_gen.testing.models import tiny_discriminator
 from keras_gen.testing.models import tiny_generator
 
@@ -120,54 +121,32 @@ def _register_builtin_cases():
                         outputs_fn=lambda m: m.generate(4, seed=0, truncation=0.7),
                         partial_phases=("discriminator_penalty",))
 
-    image_shape = (4, 4, 1)
+    image_shape = (4, 4, 1)  # the dense networks' default
     images = lambda: (_uniform_images(32, image_shape),)  # noqa: E731
-
-    def encoder(variational=True, num_classes=None):
-        image = keras.Input(image_shape)
-        inputs = [image]
-        x = keras.layers.Flatten()(image)
-        if num_classes:
-            label = keras.Input((num_classes,))
-            inputs.append(label)
-            x = keras.layers.Concatenate()([x, label])
-        if variational:
-            outputs = [keras.layers.Dense(2)(x), keras.layers.Dense(2)(x)]
-        else:
-            outputs = keras.layers.Dense(2)(x)
-        return keras.Model(inputs if num_classes else image, outputs)
-
-    def decoder(num_classes=None, activation=None):
-        code = keras.Input((2,))
-        inputs = [code]
-        x = code
-        if num_classes:
-            label = keras.Input((num_classes,))
-            inputs.append(label)
-            x = keras.layers.Concatenate()([code, label])
-        x = keras.layers.Dense(int(np.prod(image_shape)), activation=activation)(x)
-        return keras.Model(inputs if num_classes else code, keras.layers.Reshape(image_shape)(x))
 
     register_model_case(
         "autoencoder", models.AutoEncoder,
-        lambda: dict(encoder=encoder(False), decoder=decoder(activation="tanh"), seed=0),
+        lambda: dict(encoder=dense_encoder(variational=False),
+                     decoder=dense_decoder(activation="tanh"), seed=0),
         images, outputs_fn=lambda m: m.reconstruct(_uniform_images(4, image_shape, 1)),
     )
     register_model_case(
         "vae_gaussian_warmup", models.VAE,
-        lambda: dict(encoder=encoder(), decoder=decoder(activation="tanh"),
+        lambda: dict(encoder=dense_encoder(), decoder=dense_decoder(activation="tanh"),
                      likelihood="gaussian", kl_warmup_steps=4, seed=0),
         images, outputs_fn=lambda m: m.generate(4, seed=0),
     )
     register_model_case(
         "conditional_vae", models.ConditionalVAE,
-        lambda: dict(encoder=encoder(num_classes=2), decoder=decoder(num_classes=2), seed=0),
+        lambda: dict(encoder=dense_encoder(num_classes=2), decoder=dense_decoder(num_classes=2),
+                     seed=0),
         lambda: (_uniform_images(32, image_shape), _labels(32, 2)),
         outputs_fn=lambda m: m.generate(4, labels=[0, 1, 1, 0], seed=0),
     )
     register_model_case(
         "adversarial_autoencoder", models.AdversarialAutoencoder,
-        lambda: dict(encoder=encoder(False), decoder=decoder(activation="tanh"),
+        lambda: dict(encoder=dense_encoder(variational=False),
+                     decoder=dense_decoder(activation="tanh"),
                      latent_discriminator=networks.mlp_latent_discriminator(2, (8,)),
                      prior="mixture", seed=0),
         images, outputs_fn=lambda m: m.generate(4, seed=0),

@@ -1,6 +1,7 @@
 """Tiny networks for fast tests of the training machinery."""
 
 import keras
+import numpy as np
 
 
 def tiny_generator(latent_dim=4, output_shape=(2,), units=16, batch_norm=False, name="generator"):
@@ -27,3 +28,46 @@ def tiny_discriminator(input_shape=(2,), units=16, batch_norm=False, name="discr
     x = keras.layers.LeakyReLU(0.2)(x)
     outputs = keras.layers.Dense(1)(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+def dense_encoder(image_shape=(4, 4, 1), latent_dim=2, variational=True, num_classes=None):
+    """Flatten -> [mean, log_var] (or one code) through linear heads."""
+    image = keras.Input(image_shape, name="image")
+    inputs = [image]
+    x = keras.layers.Flatten()(image)
+    if num_classes is not None:
+        label = keras.Input((num_classes,), name="label")
+        inputs.append(label)
+        x = keras.layers.Concatenate()([x, label])
+    if variational:
+        outputs = [
+            keras.layers.Dense(latent_dim, name="mean")(x),
+            keras.layers.Dense(latent_dim, name="log_var")(x),
+        ]
+    else:
+        outputs = keras.layers.Dense(latent_dim, name="latent")(x)
+    return keras.Model(inputs if num_classes else image, outputs, name="encoder")
+
+
+def dense_decoder(image_shape=(4, 4, 1), latent_dim=2, num_classes=None, activation=None):
+    """Linear map from the code to the image (logits, or `activation`)."""
+    latent = keras.Input((latent_dim,), name="latent")
+    inputs = [latent]
+    x = latent
+    if num_classes is not None:
+        label = keras.Input((num_classes,), name="label")
+        inputs.append(label)
+        x = keras.layers.Concatenate()([latent, label])
+    x = keras.layers.Dense(int(np.prod(image_shape)), activation=activation, name="pixels")(x)
+    outputs = keras.layers.Reshape(image_shape)(x)
+    return keras.Model(inputs if num_classes else latent, outputs, name="decoder")
+
+
+def patterns(n=64, image_shape=(4, 4, 1), seed=0):
+    """Images in [-1, 1] from two prototypes plus noise, and their labels."""
+    rng = np.random.default_rng(seed)
+    size = int(np.prod(image_shape))
+    prototypes = np.stack([np.linspace(-1, 1, size), np.linspace(1, -1, size)])
+    labels = np.arange(n) % 2
+    x = prototypes[labels] + 0.2 * rng.standard_normal((n, size))
+    return np.clip(x, -1, 1).reshape((n,) + image_shape).astype("float32"), labels

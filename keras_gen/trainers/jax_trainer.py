@@ -35,6 +35,15 @@ def _state_mapping(model, state, with_optimizer=True):
     return groups, mapping
 
 
+def _scope_with(scope, variables, values):
+    """A new `StatelessScope` holding `scope`'s state with `variables` set to `values`."""
+    inner = keras.StatelessScope()
+    inner.state_mapping = dict(scope.state_mapping)
+    for variable, value in zip(variables, values):
+        inner.state_mapping[id(variable)] = value
+    return inner
+
+
 class JAXPhaseTrainer(PhaseTrainerMixin):
     def train_step(self, state, data):
         groups, mapping = _state_mapping(self, state)
@@ -68,10 +77,7 @@ class JAXPhaseTrainer(PhaseTrainerMixin):
         variables = [v for v in changing if not (id(v) in seen or seen.add(id(v)))]
 
         def run(values):
-            inner = keras.StatelessScope()
-            inner.state_mapping = dict(scope.state_mapping)
-            for variable, value in zip(variables, values):
-                inner.state_mapping[id(variable)] = value
+            inner = _scope_with(scope, variables, values)
             with inner:
                 self._run_phase(phase, data, inner)
             return [inner.get_current_value(v) for v in variables]
@@ -85,10 +91,7 @@ class JAXPhaseTrainer(PhaseTrainerMixin):
         variables = phase.variables
 
         def loss_fn(values):
-            inner = keras.StatelessScope()
-            inner.state_mapping = dict(scope.state_mapping)
-            for variable, value in zip(variables, values):
-                inner.state_mapping[id(variable)] = value
+            inner = _scope_with(scope, variables, values)
             with inner:
                 loss, logs = self.compute_phase_loss(phase.name, data, training=True)
             return loss, (logs, inner.state_mapping)
