@@ -144,3 +144,12 @@ def check_positive_int(value, name):
     if isinstance(value, bool) or int(value) != value or value < 1:
         raise ValueError(f"{name} must be a positive integer; received {value!r}.")
     return int(value)
+
+
+def check_sample_count(num_samples):
+    """`num_samples` as an int >= 0, or a `ValueError` naming the fix."""
+    if isinstance(num_samples, bool) or int(num_samples) != num_samples or num_samples < 0:
+        raise ValueError(
+            f"num_samples must be an integer >= 0; received {num_samples!r}."
+        )
+    return int(num_samples)

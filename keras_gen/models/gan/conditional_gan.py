@@ -5,10 +5,10 @@ import numpy as np
 from keras import ops
 
 from keras_gen.models.gan.gan import GAN
-from keras_gen.models.gan.gan import check_sample_count
 from keras_gen.models.validation import array_second_element
 from keras_gen.models.validation import check_class_labels
 from keras_gen.models.validation import check_label_spec
+from keras_gen.models.validation import check_sample_count
 from keras_gen.models.validation import has_second_element
 from keras_gen.models.validation import num_array_samples
 from keras_gen.models.validation import second_spec

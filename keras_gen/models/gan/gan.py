@@ -10,6 +10,7 @@ from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.models.validation import check_float_images
 from keras_gen.models.validation import check_image_spec
 from keras_gen.models.validation import check_positive_int
+from keras_gen.models.validation import check_sample_count
 from keras_gen.networks.biggan import truncated_normal_latents
 from keras_gen.trainers import Phase
 
@@ -435,15 +436,6 @@ class GAN(GenerativeModel):
         """
         latents = self.resolve_latents(num_samples, latents, seed, truncation)
         return self.sample_from_latents(latents, None, batch_size, use_ema)
-
-
-def check_sample_count(num_samples):
-    """`num_samples` as an int >= 0, or a `ValueError` naming the fix."""
-    if isinstance(num_samples, bool) or int(num_samples) != num_samples or num_samples < 0:
-        raise ValueError(
-            f"num_samples must be an integer >= 0; received {num_samples!r}."
-        )
-    return int(num_samples)
 
 
 def _image_input_shape(discriminator):
