@@ -120,7 +120,8 @@ class JAXPhaseTrainer(PhaseTrainerMixin):
         leave the model without weights.
         """
         check_distribution_batches(x, batch_size)
-        snapshot = _snapshot_values(self)
+        # References to every value (JAX arrays are immutable: no copy).
+        snapshot = [(v, v.value) for group in _state_groups(self) for v in group]
         try:
             yield
         except Exception:
@@ -128,15 +129,6 @@ class JAXPhaseTrainer(PhaseTrainerMixin):
                 if getattr(variable, "_value", None) is None:
                     variable.assign(value)
             raise
-
-
-def _snapshot_values(model):
-    """References to every variable's value (JAX arrays are immutable: no copy)."""
-    variables = list(model.variables)
-    if getattr(model, "optimizer", None) is not None:
-        variables += list(model.optimizer.variables)
-    variables += list(model.metrics_variables)
-    return [(v, v.value) for v in variables]
 
 
 def check_distribution_batches(x, batch_size):
