@@ -28,8 +28,11 @@ def backend():
 QUALITY_BACKEND_VARIABLE = "KERAS_GEN_QUALITY_BACKEND"
 
 
+ONE_BACKEND_MARKERS = ("quality", "guide")
+
+
 def pytest_collection_modifyitems(config, items):
-    """Runs `quality` tests (does a short training run learn?) on one chosen backend.
+    """Runs `quality` tests (does a short training run learn?) and `guide` runs on one backend.
 
     `KERAS_GEN_QUALITY_BACKEND` names that backend (CI rotates it); unset or
     "all" runs them everywhere. Every model's contract test runs on every
@@ -39,13 +42,14 @@ def pytest_collection_modifyitems(config, items):
     backend = keras.backend.backend()
     if chosen in ("all", backend):
         return
-    skip = pytest.mark.skip(
-        reason=f"learning-quality test: this run checks them on {chosen} "
-        f"({QUALITY_BACKEND_VARIABLE}={chosen})"
-    )
     for item in items:
-        if "quality" in item.keywords:
-            item.add_marker(skip)
+        marker = next((m for m in ONE_BACKEND_MARKERS if m in item.keywords), None)
+        if marker is not None:
+            kind = "learning-quality test" if marker == "quality" else "guide run"
+            item.add_marker(pytest.mark.skip(
+                reason=f"{kind}: this run checks them on {chosen} "
+                f"({QUALITY_BACKEND_VARIABLE}={chosen})"
+            ))
 
 
 def pytest_configure(config):

@@ -2,6 +2,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+# Guides run on the rotating backend (tests/conftest.py); the model contract covers every backend.
+pytestmark = pytest.mark.guide
+
 GUIDE = os.path.join(os.path.dirname(__file__), "..", "..", "guides", "conditional_and_modern_gans.py")
 
 
