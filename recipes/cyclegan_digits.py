@@ -70,7 +70,7 @@ def evaluate(model, a, labels_a, b, labels_b, classifier):
 
 
 def save_cycle_grid(a, fake_b, b, fake_a, path):
-    """Rows of 8 (spread over the class-ordered test split): a, G(a), b, F(b)."""
+    """Rows of 8 (spread evenly over the test split): a, G(a), b, F(b)."""
     rows_a, rows_b = spread_rows(len(a), 8), spread_rows(len(b), 8)
     keras_gen.utils.save_image_grid(
         np.concatenate([a[rows_a], fake_b[rows_a], b[rows_b], fake_a[rows_b]]), path, num_rows=4

@@ -50,7 +50,7 @@ def digits_accuracy(images32, labels, classifier=None):
 
 
 def spread_rows(n, count=16):
-    """`count` indices spread over `n` test images (the test split is ordered by class)."""
+    """`count` indices spread evenly over `n` test images."""
     return np.linspace(0, n - 1, count).astype(int)
 
 

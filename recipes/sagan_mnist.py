@@ -149,7 +149,7 @@ def load_digits(num_train=None):
     x_train = keras_gen.datasets.scale_images(x_train)
     x_test = keras_gen.datasets.scale_images(x_test)
     if num_train:
-        # The embedded split is grouped by class: subsample at random.
+        # A random subset (any prefix of the embedded split is class-balanced too).
         x_train = x_train[np.random.default_rng(0).permutation(len(x_train))[:num_train]]
     return x_train, x_test
 
@@ -166,7 +166,7 @@ def evaluate(gan, x_train, x_test, seed, num_samples):
     samples = gan.generate(num_samples, seed=seed + 1)
     rng = np.random.default_rng(seed)
     real = x_train[rng.permutation(len(x_train))[:num_samples]]
-    # digits_metrics uses the first `num_samples` test digits, grouped by class.
+    # digits_metrics uses the first `num_samples` test digits: take a random subset.
     x_test = x_test[rng.permutation(len(x_test))[:num_samples]]
     results = digits_metrics(samples, x_test, num_samples)
     if gan.ema_model is not None:

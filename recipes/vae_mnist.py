@@ -107,7 +107,7 @@ def build(latent_dim, base_filters, kl_warmup_steps, seed):
 
 
 def train_subset(x_train, size):
-    """A random subset (the embedded training set is grouped by class)."""
+    """A random subset of the training digits."""
     return x_train[np.random.default_rng(0).permutation(len(x_train))[:size]]
 
 

@@ -14,8 +14,11 @@ Sources:
   (`keras_gen/datasets/data/mnist_5k.npz`, 500 per class). Split rule, fixed:
   within each class, in file order, the first 400 digits are the training set
   and the last 100 the test set, giving 4,000 / 1,000 images with exactly
-  400 / 100 per class; each split keeps file order (grouped by class: shuffle
-  before training, as `keras_gen.datasets.make_image_dataset` does).
+  400 / 100 per class. Each split is then put in a fixed, class-stratified
+  shuffled order (`stratified_order`, seed `EMBEDDED_ORDER_SEED`): every
+  block of 10 consecutive digits from the start holds each class once, in
+  a random order, so any prefix `x[:n]` holds all classes in equal shares
+  (20 digits: 2 of each) and the same images on every run and platform.
 - `"auto"` (default): `"keras"` when possible, else `"embedded"` with a
   logged warning.
 
@@ -41,6 +44,7 @@ DOWNLOAD_PORT = 443
 EMBEDDED_FILE = "mnist_5k.npz"
 TRAIN_PER_CLASS = 400
 TEST_PER_CLASS = 100
+EMBEDDED_ORDER_SEED = 0
 
 
 def _keras_cache_candidates():
@@ -102,8 +106,37 @@ def embedded_path():
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", EMBEDDED_FILE)
 
 
+def stratified_order(labels, seed=EMBEDDED_ORDER_SEED):
+    """A fixed shuffled order of `labels` in which every prefix is class-balanced.
+
+    Each class's members are shuffled; then round `r` takes the `r`-th
+    member of every class that still has one, the classes in a shuffled
+    order. With equal class sizes every block of `num_classes` consecutive
+    positions holds each class once. The permutations come from NumPy's
+    legacy `RandomState(seed)`, whose stream NumPy keeps fixed across
+    versions, so the order is the same everywhere.
+
+    Args:
+        labels: integer class labels `(n,)`.
+        seed: seed of the shuffles.
+
+    Returns:
+        int64 index array `(n,)`, a permutation of `range(n)`.
+    """
+    labels = np.asarray(labels)
+    rng = np.random.RandomState(seed)
+    classes = np.unique(labels)
+    members = [rng.permutation(np.flatnonzero(labels == c)) for c in classes]
+    order = []
+    for rank in range(max((len(m) for m in members), default=0)):
+        for index in rng.permutation(len(classes)):
+            if rank < len(members[index]):
+                order.append(members[index][rank])
+    return np.asarray(order, dtype=np.int64)
+
+
 def _split_embedded(images, labels):
-    """Per class, in file order: first 400 to train, last 100 to test."""
+    """Per class, in file order: first 400 to train, last 100 to test; then each split stratified-shuffled."""
     rank_in_class = np.zeros(len(labels), dtype=np.int64)
     for digit in np.unique(labels):
         members = np.flatnonzero(labels == digit)
@@ -112,7 +145,12 @@ def _split_embedded(images, labels):
     test = (rank_in_class >= TRAIN_PER_CLASS) & (
         rank_in_class < TRAIN_PER_CLASS + TEST_PER_CLASS
     )
-    return (images[train], labels[train]), (images[test], labels[test])
+    splits = []
+    for mask in (train, test):
+        x, y = images[mask], labels[mask]
+        order = stratified_order(y)
+        splits.append((x[order], y[order]))
+    return tuple(splits)
 
 
 def _load_embedded():
@@ -129,7 +167,8 @@ def load_data(source="auto", timeout=2.0):
         source: `"auto"` (full MNIST when cached or reachable, else the
             embedded subset with a logged warning), `"keras"` (full MNIST or a
             `ConnectionError`) or `"embedded"` (4,000 train / 1,000 test real
-            digits shipped with keras_gen, split as the module docstring says).
+            digits shipped with keras_gen, split and ordered as the module
+            docstring says: every prefix `x[:n]` holds all classes equally).
         timeout: seconds the connection probe may take before giving up.
 
     Returns:
@@ -142,6 +181,8 @@ def load_data(source="auto", timeout=2.0):
     ...     source="embedded")
     >>> x_train.shape, x_test.shape
     ((4000, 28, 28), (1000, 28, 28))
+    >>> sorted(set(y_train[:10]))  # every prefix is class-balanced
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
 
     Reference:
         LeCun, Bottou, Bengio and Haffner, "Gradient-Based Learning Applied to

@@ -122,7 +122,7 @@ def digits2inverted(split="train", image_size=32):
 
     Construction: the embedded MNIST digits of `split`, padded 28 -> 32 (and
     resized when `image_size` is not 32), are divided per class by their rank
-    in file order: even ranks form domain A (white on black, as in MNIST),
+    in the split's order: even ranks form domain A (white on black, as in MNIST),
     odd ranks form domain B, whose images are inverted (`1 - x`: black on
     white). No image of B is the inversion of an image of A, so the domains
     are unpaired; each holds half of the split (2,000 train / 500 test), 10

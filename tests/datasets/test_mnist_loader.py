@@ -30,10 +30,46 @@ def test_embedded_split_follows_documented_rule():
     with np.load(mnist.embedded_path()) as data:
         images, labels = data["images"], data["labels"]
     (x_train, y_train), (x_test, y_test) = mnist.load_data(source="embedded")
+    grouped_train = [], []
+    grouped_test = [], []
     for digit in range(10):
         members = np.flatnonzero(labels == digit)
-        np.testing.assert_array_equal(x_train[y_train == digit], images[members[:400]])
-        np.testing.assert_array_equal(x_test[y_test == digit], images[members[400:500]])
+        grouped_train[0].append(images[members[:400]])
+        grouped_train[1].append(labels[members[:400]])
+        grouped_test[0].append(images[members[400:500]])
+        grouped_test[1].append(labels[members[400:500]])
+        # Same digits as the class-grouped split, in another order.
+        train_rows = sorted(row.tobytes() for row in x_train[y_train == digit])
+        assert train_rows == sorted(row.tobytes() for row in images[members[:400]])
+    # The order is the documented stratified permutation of the grouped split.
+    for (x, y), grouped in (((x_train, y_train), grouped_train), ((x_test, y_test), grouped_test)):
+        images_grouped, labels_grouped = (np.concatenate(part) for part in grouped)
+        order = mnist.stratified_order(labels_grouped, seed=mnist.EMBEDDED_ORDER_SEED)
+        np.testing.assert_array_equal(x, images_grouped[order])
+        np.testing.assert_array_equal(y, labels_grouped[order])
+
+
+def test_embedded_order_is_shuffled_and_every_prefix_holds_all_classes():
+    (_, y_train), (_, y_test) = mnist.load_data(source="embedded")
+    assert len(set(y_train[:20].tolist())) >= 8
+    for labels in (y_train, y_test):
+        # Every block of 10 from the start holds each class once.
+        blocks = labels.reshape(-1, 10)
+        np.testing.assert_array_equal(np.sort(blocks, axis=1), np.tile(np.arange(10), (len(blocks), 1)))
+        # ... in varying order: not sorted, not a repeated pattern.
+        assert len({tuple(block) for block in blocks}) > len(blocks) // 2
+    # Fixed: the same order on every call.
+    np.testing.assert_array_equal(mnist.load_data(source="embedded")[0][1], y_train)
+    # A record of the fixed order (NumPy's legacy RandomState stream is stable).
+    assert y_train[:10].tolist() == [4, 0, 9, 6, 2, 3, 1, 8, 7, 5]
+
+
+def test_stratified_order_with_unequal_classes():
+    labels = np.array([0] * 5 + [1] * 2 + [2] * 3)
+    order = mnist.stratified_order(labels, seed=3)
+    assert sorted(order.tolist()) == list(range(10))
+    assert sorted(labels[order][:3].tolist()) == [0, 1, 2]
+    assert mnist.stratified_order(np.array([], dtype=int)).shape == (0,)
 
 
 def test_embedded_train_and_test_are_disjoint():
