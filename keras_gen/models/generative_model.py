@@ -82,6 +82,7 @@ class GenerativeModel(PhaseTrainer, keras.Model):
         self.seed = seed
         self.ema_model = None
         self.ema_decay = None
+        self.ema_rampup = None
         self.seed_generator = keras.random.SeedGenerator(seed, name="seed_generator")
         # Sub-models are built functional models: nothing is built by calling
         # the model, which `fit()` under torch and tf.distribute would try.
@@ -124,40 +125,78 @@ class GenerativeModel(PhaseTrainer, keras.Model):
             self.validate_batch_spec(*spec)
 
     # ----------------------------------------------------------------- EMA
-    def enable_ema(self, decay=0.999):
+    def enable_ema(self, decay=0.999, rampup=0.05):
         """Keeps an exponential moving average of `ema_source()`'s weights.
 
         After every train step (inside it, so JAX carries the average in its
-        state) each averaged weight becomes `decay * average + (1 - decay) *
-        weight`; non-trainable weights (BatchNorm statistics) are copied.
-        The average is a clone of the source model, `self.ema_model`, which
-        `generate()` uses by default.
+        state) each averaged weight becomes `d * average + (1 - d) * weight`;
+        non-trainable weights (BatchNorm statistics) are copied. The average
+        is a clone of the source model, `self.ema_model`, which `generate()`
+        uses by default.
+
+        With a ramp-up (the default) the average never holds much of the
+        random initial weights: its half-life, in steps, is at most `rampup`
+        times the number of steps trained so far, as in StyleGAN2-ADA
+        (`ema_rampup=0.05`). The decay of the update after `t` finished
+        steps (the model's step counter, `optimizer.iterations`) is
+
+            d_t = min(decay, 0.5 ** (1 / (rampup * t)))
+
+        so the first update copies the weights, after 1,000 steps the
+        average spans about the last 50, and `decay` (half-life
+        `log(0.5) / log(decay)` steps: 693 for 0.999) applies from
+        `t = half-life / rampup` on (13,860 steps for 0.999 and 0.05).
+        `rampup=None` uses the constant `decay` from the first step, which
+        after `t` steps still holds a fraction `decay ** t` of the initial
+        weights (53% after 630 steps at 0.999).
 
         Args:
-            decay: the EMA decay (0.999 as in Karras et al. 2018; Yazıcı et
-                al. 2019 study 0.999-0.9999).
+            decay: the EMA decay once ramped up (0.999 as in Karras et al.
+                2018; Yazıcı et al. 2019 study 0.999-0.9999).
+            rampup: cap on the half-life as a fraction of the steps trained
+                so far (StyleGAN2-ADA: 0.05); None for a constant decay.
 
-        Reference: Yazıcı et al., "The Unusual Effectiveness of Averaging in
-        GAN Training", ICLR 2019.
+        References:
+            Yazıcı et al., "The Unusual Effectiveness of Averaging in GAN
+            Training", ICLR 2019.
+            Karras et al., "Training Generative Adversarial Networks with
+            Limited Data", NeurIPS 2020 (`ema_kimg`, `ema_rampup` in
+            stylegan2-ada's training loop).
         """
         if not 0.0 < decay < 1.0:
             raise ValueError(f"EMA decay must be in (0, 1); received {decay}.")
+        if rampup is not None and not 0.0 < rampup:
+            raise ValueError(
+                f"EMA rampup must be positive (StyleGAN2-ADA: 0.05) or None; received {rampup}."
+            )
         source = self.ema_source()
         if source is None:
             raise ValueError(f"{self.__class__.__name__} has no sub-model to average.")
         self.ema_decay = float(decay)
+        self.ema_rampup = None if rampup is None else float(rampup)
         if getattr(self, "ema_model", None) is None:
             self.ema_model = keras.models.clone_model(source)
             self.ema_model.set_weights(source.get_weights())
+
+    def ema_decay_at(self, step):
+        """The EMA decay of the update after `step` finished steps (a tensor; see `enable_ema`)."""
+        decay = ops.convert_to_tensor(self.ema_decay, "float32")
+        rampup = getattr(self, "ema_rampup", None)
+        if rampup is None:
+            return decay
+        halflife = ops.maximum(rampup * ops.cast(step, "float32"), 1e-8)
+        return ops.minimum(decay, ops.power(0.5, 1.0 / halflife))
 
     def after_train_step(self):
         ema_model = getattr(self, "ema_model", None)
         if ema_model is None:
             return
-        decay = self.ema_decay
+        # The step counter has already counted this step.
+        decay = self.ema_decay_at(ops.convert_to_tensor(self.optimizer.iterations) - 1)
         source = self.ema_source()
         for average, weight in zip(ema_model.trainable_variables, source.trainable_variables):
-            average.assign(decay * average.value + (1.0 - decay) * weight.value)
+            d = ops.cast(decay, average.dtype)
+            average.assign(d * average.value + (1.0 - d) * weight.value)
         for average, weight in zip(ema_model.non_trainable_variables, source.non_trainable_variables):
             average.assign(weight.value)
 

@@ -56,6 +56,10 @@ class GAN(GenerativeModel):
             (original WGAN, Arjovsky et al. 2017: c = 0.01).
         ema_decay: keep an exponential moving average of the generator
             (see `enable_ema`); `generate()` then uses the average.
+        ema_rampup: the average's half-life is at most this fraction of the
+            steps trained so far (StyleGAN2-ADA's `ema_rampup`, 0.05), so it
+            never lags far behind the generator early in training; None
+            averages with the constant `ema_decay` from the first step.
         augmentation: differentiable augmentation of every image the
             discriminator sees, real and fake, in both phases (Zhao et al.
             2020): a `keras_gen.layers.DiffAugment` or its policy string, e.g.
@@ -110,6 +114,7 @@ class GAN(GenerativeModel):
         ema_decay=None,
         augmentation=None,
         seed=None,
+        ema_rampup=0.05,
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
@@ -151,8 +156,9 @@ class GAN(GenerativeModel):
             # Built now from the discriminator's input: an unbuilt layer would
             # make `fit()` trace the model's `call` on the training images.
             self.augmentation.build(_image_input_shape(discriminator))
+        self.ema_rampup = ema_rampup
         if ema_decay is not None:
-            self.enable_ema(ema_decay)
+            self.enable_ema(ema_decay, ema_rampup)
 
     # ------------------------------------------------------------ training
     @property
