@@ -651,6 +651,7 @@ PAGE = """<!doctype html>
   p { margin: 0.3rem 0; max-width: 40rem; text-align: center; }
   #frame { width: 384px; height: 384px; max-width: 90vw; max-height: 90vw; background: #fff;
            border: 1px solid #bbb; display: flex; align-items: center; justify-content: center; }
+  [hidden] { display: none !important; }
   #stimulus { width: 100%; height: 100%; object-fit: contain; }
   #stimulus.small { image-rendering: pixelated; }
   .buttons { margin: 1rem; display: flex; gap: 1.5rem; }
@@ -666,7 +667,7 @@ PAGE = """<!doctype html>
 then answer. Keys: <kbd>R</kbd> real, <kbd>F</kbd> fake.</p>
 <p id="progress" aria-live="polite">Loading&hellip;</p>
 <div id="frame"><img id="stimulus" alt="the image to judge" hidden></div>
-<div class="buttons">
+<div class="buttons" id="buttons">
   <button id="judge-real" type="button" disabled>Real (R)</button>
   <button id="judge-fake" type="button" disabled>Fake (F)</button>
 </div>
@@ -725,8 +726,9 @@ function percent(x) { return (100 * x).toFixed(1) + "%"; }
 async function finish() {
   current = null;
   enable(false);
-  image.hidden = true;
   image.removeAttribute("src");
+  document.getElementById("frame").hidden = true;
+  document.getElementById("buttons").hidden = true;
   progress.textContent = "All images judged. Thank you!";
   const report = await (await fetch("/report")).json();
   const rows = [["fake_judged_real", "Fakes judged real (fool rate)"],

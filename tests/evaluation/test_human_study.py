@@ -369,7 +369,7 @@ def test_cli_help_imports_neither_keras_nor_numpy():
     assert result.returncode == 0, result.stderr
     assert "usage: keras-gen-judge" in result.stdout and "--max-images" in result.stdout
     assert "HEAVY [] SECONDS" in result.stdout
-    assert float(result.stdout.split("SECONDS")[1]) < 2.0
+    assert float(result.stdout.split("SECONDS")[1]) < 5.0  # about 0.05 s; loose for busy CI
 
 
 def test_cli_runs_a_study_and_reports_on_ctrl_c(folders, tmp_path):
