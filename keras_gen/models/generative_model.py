@@ -84,6 +84,8 @@ class GenerativeModel(PhaseTrainer, keras.Model):
         self.ema_decay = None
         self.ema_rampup = None
         self.seed_generator = keras.random.SeedGenerator(seed, name="seed_generator")
+        # What the in-step data checks found (see `validation.DataCheckMonitor`).
+        self.data_check = validation.DataCheckState()
         # Sub-models are built functional models: nothing is built by calling
         # the model, which `fit()` under torch and tf.distribute would try.
         self.built = True
@@ -118,11 +120,17 @@ class GenerativeModel(PhaseTrainer, keras.Model):
         """Raises a clear error if `fit(x, y)` cannot train, before anything changes.
 
         The default checks the static spec of the first input with
-        `validate_batch_spec`; models that take labels or pairs extend it.
+        `validate_batch_spec`, and the values of NumPy images (rank 4): a
+        `ValueError` for values beyond [-1, 1] such as [0, 255] pixels, a
+        warning for images in [0, 1]. Models that take labels or pairs
+        extend it.
         """
         spec = validation.data_spec(x)
         if spec is not None:
             self.validate_batch_spec(*spec)
+        images = validation.array_first_element(x)
+        if images is not None:
+            validation.check_image_values(images, "Images (x)", self.__class__.__name__)
 
     # ----------------------------------------------------------------- EMA
     def enable_ema(self, decay=0.999, rampup=0.05):
@@ -357,6 +365,11 @@ class GenerativeModel(PhaseTrainer, keras.Model):
         batch divides by the number of devices), so a mistake raises a clear
         error while the model is untouched. A step with a non-finite loss is
         not applied and stops training with a warning naming the step.
+
+        Data that cannot be read beforehand (a `tf.data` pipeline, a Python
+        generator) are checked inside the step (class labels in range, images
+        in [-1, 1]): a batch that fails is not trained on, and training stops
+        with a `ValueError` naming the epoch, the step and the bad value.
         """
         if not getattr(self, "compiled", False):
             raise ValueError(
@@ -364,6 +377,7 @@ class GenerativeModel(PhaseTrainer, keras.Model):
                 "call model.compile() (defaults from the paper are used for any "
                 "optimizer you do not pass)."
             )
+        validation.check_has_samples(x, y)
         self.validate_training_data(x, y)
         validation_data = kwargs.get("validation_data")
         if isinstance(validation_data, (tuple, list)):
@@ -373,6 +387,10 @@ class GenerativeModel(PhaseTrainer, keras.Model):
         elif validation_data is not None:
             self.validate_training_data(validation_data, None)
         callbacks = list(callbacks or [])
+        # NumPy data were checked above; batches of other data are checked in the step.
+        callbacks.append(
+            validation.DataCheckMonitor(warn_unit_range=validation.array_first_element(x) is None)
+        )
         callbacks.append(NonFiniteLossMonitor())
         with self.fit_guard(x, batch_size):
             return super().fit(

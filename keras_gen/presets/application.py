@@ -8,7 +8,9 @@ argument the same way.
 """
 
 import os
+import zipfile
 
+from keras_gen.models import validation
 from keras_gen.presets.preset import check_preset_arguments
 from keras_gen.presets.preset import from_preset
 from keras_gen.presets.preset import resolve_preset
@@ -52,7 +54,8 @@ def load_weights_file(model, path):
         path: the weights file.
 
     Raises:
-        ValueError: the file is missing or does not fit the architecture.
+        ValueError: the file is missing, unreadable (e.g. truncated) or does
+            not fit the architecture.
 
     Example:
 
@@ -63,16 +66,63 @@ def load_weights_file(model, path):
     _check_weights_file_exists(path)
     # Files saved from a model that kept a moving average hold it too (Keras
     # would skip it silently if the model had none).
-    if getattr(model, "ema_model", True) is None and _holds_moving_average(path):
+    groups = validation.read_weights_file_groups(path)
+    if getattr(model, "ema_model", True) is None and "ema_model" in groups:
         model.enable_ema()
     model.load_weights(path)
 
 
-def _holds_moving_average(path):
-    import h5py
+def check_keras_file(path):
+    """Raises a `ValueError` naming the fix if `path` is not a complete `.keras` file.
 
-    with h5py.File(path, "r") as f:
-        return "ema_model" in f
+    `keras.saving.load_model` reports a truncated file as "File not found";
+    this names what is wrong instead.
+    """
+    path = str(path)
+    if not os.path.isfile(path):
+        raise ValueError(f"Model file {path!r} does not exist.")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"Model file {path!r} is not a complete `.keras` file (a `.keras` file is a zip "
+            f"archive; this one, {os.path.getsize(path)} bytes, is truncated or of "
+            "another format). Save the model again with `model.save(path)`, or copy or "
+            "download the file again."
+        )
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        broken = archive.testzip()
+    if "config.json" not in names or broken is not None:
+        raise ValueError(
+            f"Model file {path!r} is a damaged `.keras` archive "
+            f"({'no config.json' if 'config.json' not in names else 'corrupt entry ' + broken}). "
+            "Save the model again with `model.save(path)`."
+        )
+
+
+def load_model_file(path, **kwargs):
+    """`keras.saving.load_model(path)` after checking that the `.keras` file is complete.
+
+    Args:
+        path: a `.keras` file written by `model.save(path)`.
+        **kwargs: passed to `keras.saving.load_model` (e.g. `compile=False`).
+
+    Returns:
+        The model.
+
+    Raises:
+        ValueError: a missing, truncated or damaged file, named as such
+            (Keras itself reports a truncated file as "File not found").
+
+    Example:
+
+    ```python
+    gan = keras_gen.presets.load_model_file("gan.keras")
+    ```
+    """
+    import keras
+
+    check_keras_file(path)
+    return keras.saving.load_model(path, **kwargs)
 
 
 def load_application(application, weights, requested, defaults, build, architecture_of):
@@ -115,6 +165,14 @@ def load_application(application, weights, requested, defaults, build, architect
     ```
     """
     given = {key: value for key, value in requested.items() if value is not None}
+    if weights is not None and str(weights).endswith(".keras"):
+        check_keras_file(str(weights))
+        raise ValueError(
+            f"weights={weights!r} is a whole saved model: load it with "
+            "`keras_gen.presets.load_model_file(path)` (or keras.saving.load_model). "
+            f"keras_gen.applications.{application} takes weights=None, a preset name or "
+            "folder, or a `.weights.h5` file (`model.save_weights(path)`)."
+        )
     if weights is not None and not _is_weights_file(weights):
         _check_preset_belongs_to(application, weights)
         model = from_preset(resolve_preset(weights))

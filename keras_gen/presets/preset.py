@@ -2,11 +2,12 @@
 
 Layout (as in keras-hub):
 
-    <preset>/config.json         the model, serialized with Keras (no pickling)
+    <preset>/config.json         the model, serialized with Keras (no pickling), verified
+                                 by sha256 before loading
     <preset>/model.weights.h5    the weights, verified by sha256 before loading
-    <preset>/metadata.json       versions, parameter count, sha256 of the weights (and, for
-                                 folders written by `write_preset`, of every file), dataset,
-                                 recipe, metrics
+    <preset>/metadata.json       versions, parameter count, the sha256 of every other file
+                                 (`files_sha256`; also `weights_sha256`), dataset, recipe,
+                                 metrics
     <preset>/README.md           the model card
 
 Named presets ship inside the package in `keras_gen/applications/presets/`.
@@ -103,13 +104,51 @@ def save_to_preset(model, preset_dir, metadata=None, model_card=None):
         "created": datetime.date.today().isoformat(),
     }
     full_metadata.update(metadata or {})
-    with open(os.path.join(preset_dir, METADATA_FILE), "w") as f:
-        json.dump(full_metadata, f, indent=2, sort_keys=True)
     if model_card is None:
         model_card = f"# {os.path.basename(os.path.normpath(preset_dir))}\n\n{model.__class__.__name__} preset.\n"
     with open(os.path.join(preset_dir, MODEL_CARD_FILE), "w") as f:
         f.write(model_card)
+    full_metadata["files_sha256"] = {
+        name: sha256_of_file(os.path.join(preset_dir, name))
+        for name in (CONFIG_FILE, WEIGHTS_FILE, MODEL_CARD_FILE)
+    }
+    with open(os.path.join(preset_dir, METADATA_FILE), "w") as f:
+        json.dump(full_metadata, f, indent=2, sort_keys=True)
     return preset_dir
+
+
+def record_file_hashes(preset_dir):
+    """Records the sha256 of every file of a preset folder in its `metadata.json`.
+
+    `from_preset` verifies every file it reads against these hashes. Folders
+    written by `save_to_preset`/`write_preset` already hold them; use this
+    for a folder written by an older keras_gen (whose `metadata.json` records
+    the weights' hash only), and only when you trust its files: it records
+    whatever the files hold now.
+
+    Args:
+        preset_dir: the preset folder.
+
+    Returns:
+        The updated metadata.
+
+    Example:
+
+    >>> keras_gen.presets.record_file_hashes("my_old_preset")
+    >>> model = keras_gen.presets.from_preset("my_old_preset")
+    """
+    metadata = load_metadata(preset_dir)
+    metadata["files_sha256"] = {
+        name: sha256_of_file(os.path.join(preset_dir, name))
+        for name in sorted(os.listdir(preset_dir))
+        if name != METADATA_FILE and os.path.isfile(os.path.join(preset_dir, name))
+    }
+    if WEIGHTS_FILE in metadata["files_sha256"]:
+        metadata["weights_sha256"] = metadata["files_sha256"][WEIGHTS_FILE]
+    with open(os.path.join(preset_dir, METADATA_FILE), "w") as f:
+        json.dump(metadata, f, indent=2, sort_keys=True)
+        f.write("\n")
+    return metadata
 
 
 def _without_training_state(model):
@@ -145,9 +184,52 @@ def check_preset_arguments(weights, requested, actual):
 
 
 def load_metadata(name_or_dir):
-    """Returns the `metadata.json` of a preset as a dict."""
-    with open(os.path.join(resolve_preset(name_or_dir), METADATA_FILE)) as f:
-        return json.load(f)
+    """Returns the `metadata.json` of a preset as a dict.
+
+    Raises:
+        ValueError: the file is missing or is not a JSON object.
+    """
+    path = os.path.join(resolve_preset(name_or_dir), METADATA_FILE)
+    if not os.path.isfile(path):
+        raise ValueError(
+            f"Preset folder {os.path.dirname(path)!r} has no {METADATA_FILE}: it is not a "
+            "complete preset. Write presets with keras_gen.presets.save_to_preset or "
+            "write_preset."
+        )
+    try:
+        with open(path) as f:
+            metadata = json.load(f)
+    except ValueError as error:
+        raise ValueError(
+            f"{path} is not valid JSON ({error}): the preset is corrupted. Reinstall "
+            "keras-gen or re-run the preset's recipe to rebuild it."
+        ) from None
+    if not isinstance(metadata, dict):
+        raise ValueError(f"{path} must hold a JSON object; it holds {type(metadata).__name__}.")
+    return metadata
+
+
+def expected_sha256(metadata, filename, preset_dir="the preset"):
+    """The sha256 that `metadata.json` records for `filename`.
+
+    Read from `files_sha256`; for the weights, `weights_sha256` too.
+
+    Raises:
+        ValueError: no hash is recorded for the file (naming
+            `record_file_hashes` as the fix).
+    """
+    digest = (metadata.get("files_sha256") or {}).get(filename)
+    if digest is None and filename == WEIGHTS_FILE:
+        digest = metadata.get("weights_sha256")
+    if not isinstance(digest, str) or not digest:
+        raise ValueError(
+            f"The {METADATA_FILE} of {preset_dir} records no sha256 for {filename}, so the "
+            "file cannot be verified and is not loaded. Presets written by keras_gen "
+            "(`save_to_preset`, `write_preset`) record one for every file; for a folder "
+            "written by an older version whose files you trust, record them with "
+            f"`keras_gen.presets.record_file_hashes({preset_dir!r})`."
+        )
+    return digest
 
 
 def verify_weights(weights_path, expected_sha256):
@@ -179,7 +261,7 @@ def load_preset_weights(model, name_or_dir):
     preset_dir = resolve_preset(name_or_dir)
     metadata = load_metadata(preset_dir)
     weights_path = os.path.join(preset_dir, WEIGHTS_FILE)
-    verify_weights(weights_path, metadata["weights_sha256"])
+    verify_weights(weights_path, expected_sha256(metadata, WEIGHTS_FILE, preset_dir))
     model.load_weights(weights_path)
     return model
 
@@ -196,15 +278,17 @@ def from_preset(name_or_dir, load_weights=True):
         The model.
 
     Raises:
-        ValueError: unknown preset, or weights whose sha256 does not match
-            `metadata.json`.
+        ValueError: unknown preset, a `metadata.json` that is missing or
+            records no sha256 for a file loading reads, or a file (config or
+            weights) whose sha256 does not match it.
     """
     preset_dir = resolve_preset(name_or_dir)
     config_path = os.path.join(preset_dir, CONFIG_FILE)
-    # Folders written by `write_preset` record the sha256 of every file; older ones, of the weights.
-    config_sha256 = load_metadata(preset_dir).get("files_sha256", {}).get(CONFIG_FILE)
-    if config_sha256 is not None:
-        verify_file(config_path, config_sha256, "Config file")
+    metadata = load_metadata(preset_dir)
+    # Every file read is verified: the config first, the weights before loading them.
+    verify_file(config_path, expected_sha256(metadata, CONFIG_FILE, preset_dir), "Config file")
+    if load_weights:
+        expected_sha256(metadata, WEIGHTS_FILE, preset_dir)
     with open(config_path) as f:
         config = json.load(f)
     model = keras.saving.deserialize_keras_object(config)

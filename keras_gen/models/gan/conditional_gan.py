@@ -4,6 +4,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gen.models import validation
+from keras_gen.models import validation
 from keras_gen.models.gan.gan import GAN
 from keras_gen.models.validation import array_second_element
 from keras_gen.models.validation import check_class_labels
@@ -52,6 +54,10 @@ def _check_discriminator(discriminator, conditioning, num_classes):
                 f"The discriminator's class head has {classes} outputs but "
                 f"num_classes={num_classes}. Build both with the same num_classes."
             )
+        validation.check_logits_shape(
+            tuple(outputs[0].shape), "discriminator's first output",
+            f"Build it with {builder}.",
+        )
         return
     if len(inputs) != 2 or len(outputs) != 1:
         raise ValueError(
@@ -63,6 +69,14 @@ def _check_discriminator(discriminator, conditioning, num_classes):
             "projection), or use conditioning='auxiliary' for a discriminator with "
             "a class head."
         )
+    validation.check_logits_shape(
+        tuple(outputs[0].shape), "discriminator",
+        f"Build it with {builder}, or use conditioning='auxiliary' for a class head.",
+    )
+    validation.check_logits_shape(
+        tuple(outputs[0].shape), "discriminator",
+        f"Build it with {builder}, or use conditioning='auxiliary' for a class head.",
+    )
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
@@ -97,8 +111,11 @@ class ConditionalGAN(GAN):
     Train with `fit(images, labels)` or a dataset of `(images, labels)`
     batches; images are floats in [-1, 1], labels integers in
     `[0, num_classes)`. NumPy labels are fully checked before training;
-    for a dataset the dtype and shape are, but not the range — an index out
-    of range would be silently mis-embedded, so check datasets beforehand.
+    for a dataset the dtype and shape are checked before training and the
+    range inside every step: a batch with a label out of range is not
+    trained on, and `fit()` stops with a `ValueError` naming the step and
+    the label. The networks must embed `num_classes` classes (checked at
+    construction).
 
     Args:
         generator: `keras.Model` `[z, labels] -> images`.
@@ -145,14 +162,31 @@ class ConditionalGAN(GAN):
     ):
         num_classes = check_num_classes(num_classes)
         conditioning = check_conditioning(conditioning)
-        if not auxiliary_weight >= 0:
-            raise ValueError(f"auxiliary_weight must be >= 0; received {auxiliary_weight!r}.")
+        validation.check_non_negative_number(auxiliary_weight, "auxiliary_weight", " (ACGAN: 1)")
         _check_generator(generator)
         _check_discriminator(discriminator, conditioning, num_classes)
+        for network, name in ((generator, "generator"), (discriminator, "discriminator")):
+            validation.check_network_classes(
+                network, num_classes, name,
+                f" (e.g. keras_gen.networks.conditional_dcgan_{name}(..., "
+                f"num_classes={num_classes}))",
+            )
+        for network, name in ((generator, "generator"), (discriminator, "discriminator")):
+            validation.check_network_classes(
+                network, num_classes, name,
+                f" (e.g. keras_gen.networks.conditional_dcgan_{name}(..., "
+                f"num_classes={num_classes}))",
+            )
         super().__init__(generator, discriminator, latent_dim=latent_dim, **kwargs)
         self.num_classes = num_classes
         self.conditioning = conditioning
         self.auxiliary_weight = float(auxiliary_weight)
+
+    def check_discriminator_output(self):
+        """Done by the constructor, which knows the conditioning (see `GAN`)."""
+
+    def check_discriminator_output(self):
+        """Done by the constructor, which knows the conditioning (see `GAN`)."""
 
     # ------------------------------------------------------ the GAN's hooks
     def real_batch(self, data):
@@ -170,7 +204,13 @@ class ConditionalGAN(GAN):
                 f"Received {y.shape[0]} labels for a batch of {x.shape[0]} images; "
                 "pass one label per image."
             )
-        return ops.convert_to_tensor(x), ops.reshape(ops.cast(y, "int32"), (-1,))
+        # Labels from a dataset are checked here, in the step (see
+        # `validation.guard_labels_in_step`): out of range, training stops.
+        labels, images = validation.guard_labels_in_step(
+            self, ops.reshape(ops.cast(y, "int32"), (-1,)), self.num_classes,
+            ops.convert_to_tensor(x),
+        )
+        return validation.guard_images_in_step(self, images, "Real samples"), labels
 
     def fake_condition(self, batch_size):
         """Class labels drawn uniformly with the model's seed generator, int32 `(batch,)`."""

@@ -6,6 +6,7 @@ from keras import ops
 
 from keras_gen import losses as losses_module
 from keras_gen.layers.diff_augment import DiffAugment
+from keras_gen.models import validation
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.models.validation import check_float_images
 from keras_gen.models.validation import check_image_spec
@@ -45,7 +46,8 @@ class GAN(GenerativeModel):
             `"wasserstein"`, `"hinge"`) or a `keras_gen.losses.AdversarialLoss`.
         gradient_penalty: None, `"wgan_gp"` (Gulrajani et al. 2017) or `"r1"`
             (Mescheder et al. 2018).
-        penalty_weight: λ for WGAN-GP (paper: 10) or γ for R1 (paper: 10).
+        penalty_weight: λ for WGAN-GP (paper: 10) or γ for R1 (paper: 10);
+            a finite number >= 0, only with a `gradient_penalty`.
         penalty_interval: apply the penalty every this many training steps,
             scaled by the interval, as its own discriminator update (lazy
             regularization; Karras et al. 2020 use 16 for R1). On the other
@@ -120,6 +122,7 @@ class GAN(GenerativeModel):
         super().__init__(seed=seed, **kwargs)
         self.generator = generator
         self.discriminator = discriminator
+        self.check_networks()
         inferred = latent_dim_of(generator)
         if latent_dim is None:
             if inferred is None:
@@ -142,14 +145,19 @@ class GAN(GenerativeModel):
                 f"{list(GRADIENT_PENALTIES)} or None."
             )
         self.gradient_penalty = gradient_penalty
+        _check_penalty_arguments(gradient_penalty, penalty_weight, penalty_interval)
         if penalty_weight is None:
             penalty_weight = _DEFAULT_PENALTY_WEIGHTS.get(gradient_penalty, 0.0)
-        self.penalty_weight = float(penalty_weight)
+        self.penalty_weight = validation.check_non_negative_number(
+            penalty_weight, "penalty_weight", " (the papers use 10 for WGAN-GP and R1)"
+        )
         self.penalty_interval = check_positive_int(penalty_interval, "penalty_interval")
         self.discriminator_steps = check_positive_int(discriminator_steps, "discriminator_steps")
         self.generator_steps = check_positive_int(generator_steps, "generator_steps")
-        if weight_clip is not None and weight_clip <= 0:
-            raise ValueError(f"weight_clip must be positive or None; received {weight_clip}.")
+        if weight_clip is not None:
+            validation.check_non_negative_number(
+                weight_clip, "weight_clip", " or None (WGAN: 0.01)", positive=True
+            )
         self.weight_clip = weight_clip
         self.augmentation = _augmentation_layer(augmentation, seed)
         if self.augmentation is not None and not self.augmentation.built:
@@ -159,6 +167,27 @@ class GAN(GenerativeModel):
         self.ema_rampup = ema_rampup
         if ema_decay is not None:
             self.enable_ema(ema_decay, ema_rampup)
+
+    def check_networks(self):
+        """Raises a clear `ValueError` if the generator and discriminator cannot train together.
+
+        The discriminator must return one logit per sample `(batch, 1)` (or a
+        patch map `(batch, h, w, 1)`), and the generator's samples must have
+        the shape of the discriminator's input.
+        """
+        self.check_discriminator_output()
+        validation.check_generator_feeds_discriminator(
+            self.generator, self.discriminator, self.__class__.__name__
+        )
+
+    def check_discriminator_output(self):
+        """Raises unless the discriminator has one output of logits (one per sample)."""
+        validation.check_logits_output(
+            self.discriminator,
+            "discriminator",
+            "End it with `keras.layers.Dense(1)`; for a class head use "
+            "keras_gen.models.ConditionalGAN(conditioning='auxiliary').",
+        )
 
     # ------------------------------------------------------------ training
     @property
@@ -235,7 +264,7 @@ class GAN(GenerativeModel):
         if isinstance(x, dict):
             x = x.get("image", x.get("images"))
         self.validate_batch_spec(tuple(x.shape), x.dtype)
-        return x, None
+        return validation.guard_images_in_step(self, x, "Real samples"), None
 
     def fake_condition(self, batch_size):
         """The condition fakes are drawn for in a step (None: unconditional)."""
@@ -371,6 +400,25 @@ class GAN(GenerativeModel):
             "or build the networks for this shape.",
         )
 
+    # ------------------------------------------------------------- saving
+    def load_weights(self, filepath, *args, **kwargs):
+        """Loads weights, refusing a file that disagrees with the model on the generator EMA.
+
+        A `.weights.h5` file saved from a model that kept a moving average
+        of the generator (`ema_decay=` or `keras_gen.callbacks.GeneratorEMA`)
+        holds it; loading it into a model without one raises a `ValueError`
+        (Keras would drop the average silently), as does the reverse. An
+        unreadable (e.g. truncated) file raises a `ValueError` too.
+        `keras_gen.presets.load_weights_file` enables the EMA first when the
+        file holds one.
+
+        A truncated `.keras` file is reported by `keras.saving.load_model`
+        itself as "File not found"; `zipfile.is_zipfile(path)` tells whether
+        the file is complete.
+        """
+        validation.check_moving_average_in_weights_file(self, filepath)
+        return super().load_weights(filepath, *args, **kwargs)
+
     # ----------------------------------------------------------- sampling
     def call(self, latents, training=False):
         return self.generator(latents, training=training)
@@ -442,6 +490,22 @@ class GAN(GenerativeModel):
         """
         latents = self.resolve_latents(num_samples, latents, seed, truncation)
         return self.sample_from_latents(latents, None, batch_size, use_ema)
+
+
+def _check_penalty_arguments(gradient_penalty, penalty_weight, penalty_interval):
+    if gradient_penalty is not None:
+        return
+    given = []
+    if penalty_weight is not None and penalty_weight != 0:
+        given.append(f"penalty_weight={penalty_weight!r}")
+    if penalty_interval != 1:
+        given.append(f"penalty_interval={penalty_interval!r}")
+    if given:
+        raise ValueError(
+            f"{' and '.join(given)} would have no effect without a gradient penalty: pass "
+            "gradient_penalty='wgan_gp' or gradient_penalty='r1' as well, or leave "
+            f"{'them' if len(given) > 1 else 'it'} out."
+        )
 
 
 def _image_input_shape(discriminator):

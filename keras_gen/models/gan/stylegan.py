@@ -47,9 +47,10 @@ class StyleGAN(GAN):
         w_average_decay: decay of the moving average of `w` (paper: 0.995).
         loss: adversarial objective (paper: `"non_saturating"`).
         gradient_penalty: `"r1"` (paper), `"wgan_gp"` or None.
-        penalty_weight: γ of R1 (paper: 10).
-        penalty_interval: lazy regularization interval (Karras et al. 2020:
-            16); 1 applies the penalty every step, as in StyleGAN.
+        penalty_weight: γ of R1; None: the paper's 10 (with a penalty).
+        penalty_interval: lazy regularization interval; None: 16 (Karras
+            et al. 2020) with a penalty, 1 without; 1 applies the penalty
+            every step, as in StyleGAN.
         ema_decay: keep a moving average of the generator (mapping and
             synthesis), used by `generate()`; None for none.
         augmentation: differentiable augmentation of every discriminator
@@ -95,8 +96,8 @@ class StyleGAN(GAN):
         w_average_decay=0.995,
         loss="non_saturating",
         gradient_penalty="r1",
-        penalty_weight=10.0,
-        penalty_interval=16,
+        penalty_weight=None,
+        penalty_interval=None,
         ema_decay=None,
         augmentation=None,
         seed=None,
@@ -111,6 +112,8 @@ class StyleGAN(GAN):
             raise ValueError(
                 f"w_average_decay must be in [0, 1) (paper: 0.995); received {w_average_decay!r}."
             )
+        if penalty_interval is None:
+            penalty_interval = 16 if gradient_penalty is not None else 1
         generator = _composite_generator(mapping, synthesis)
         super().__init__(
             generator,

@@ -93,13 +93,12 @@ class CycleGAN(GenerativeModel):
         self.generator_ba = generator_ba
         self.discriminator_a = discriminator_a
         self.discriminator_b = discriminator_b
-        if cycle_weight < 0 or identity_weight < 0:
-            raise ValueError(
-                "cycle_weight and identity_weight must be >= 0; received "
-                f"{cycle_weight!r} and {identity_weight!r}."
-            )
-        self.cycle_weight = float(cycle_weight)
-        self.identity_weight = float(identity_weight)
+        self.cycle_weight = validation.check_non_negative_number(
+            cycle_weight, "cycle_weight", " (paper: 10)"
+        )
+        self.identity_weight = validation.check_non_negative_number(
+            identity_weight, "identity_weight", " (paper: 0.5)"
+        )
         self.pool_size = int(pool_size)
         self.shape_a, self.shape_b = self._check_networks()
         self.pool_a = ImagePool(self.pool_size, seed=_offset(seed, 1), name="pool_a")
@@ -108,6 +107,8 @@ class CycleGAN(GenerativeModel):
         self.pool_b.build((None,) + self.shape_b)
 
     def _check_networks(self):
+        base.check_patch_logits(self.discriminator_a, "discriminator_a")
+        base.check_patch_logits(self.discriminator_b, "discriminator_b")
         shape_a = base.expected_image_shape(self.generator_ab)
         shape_b = base.expected_image_shape(self.generator_ba)
         if shape_a is None or shape_b is None or None in shape_a or None in shape_b:
@@ -174,6 +175,8 @@ class CycleGAN(GenerativeModel):
         real_a, real_b = base.split_pair(data, "CycleGAN")
         self.validate_batch_spec(tuple(real_a.shape), real_a.dtype)
         self.validate_domain_b_spec(tuple(real_b.shape), real_b.dtype)
+        real_a = validation.guard_images_in_step(self, real_a, "Domain A images")
+        real_b = validation.guard_images_in_step(self, real_b, "Domain B images")
         if phase == "generators":
             return self._generator_losses(real_a, real_b, training)
         if phase == "discriminators":
@@ -260,6 +263,8 @@ class CycleGAN(GenerativeModel):
             "`fit(x=images_a, y=images_b)` or pass a tf.data.Dataset of "
             "`(images_a, images_b)` tuples.",
             self.validate_domain_b_spec,
+            "Domain B images (y)",
+            "CycleGAN",
         )
 
     # ---------------------------------------------------------- inference

@@ -63,12 +63,13 @@ class Pix2Pix(GenerativeModel):
         super().__init__(seed=seed, **kwargs)
         self.generator = generator
         self.discriminator = discriminator
-        if l1_weight < 0:
-            raise ValueError(f"l1_weight must be >= 0; received {l1_weight!r}.")
-        self.l1_weight = float(l1_weight)
+        self.l1_weight = validation.check_non_negative_number(
+            l1_weight, "l1_weight", " (paper: 100)"
+        )
         self._check_networks()
 
     def _check_networks(self):
+        base.check_patch_logits(self.discriminator, "discriminator")
         input_shape = base.expected_image_shape(self.generator)
         output_shape = base.output_image_shape(self.generator)
         d_inputs = getattr(self.discriminator, "inputs", None) or []
@@ -134,6 +135,8 @@ class Pix2Pix(GenerativeModel):
         inputs, targets = base.split_pair(data, "Pix2Pix")
         self.validate_batch_spec(tuple(inputs.shape), inputs.dtype)
         self.validate_target_spec(tuple(targets.shape), targets.dtype)
+        inputs = validation.guard_images_in_step(self, inputs, "Input images")
+        targets = validation.guard_images_in_step(self, targets, "Target images")
         if phase == "discriminator":
             fake = ops.stop_gradient(self.generator(inputs, training=training))
             real_logits = ops.cast(self.discriminate(inputs, targets, training), "float32")
@@ -183,6 +186,8 @@ class Pix2Pix(GenerativeModel):
             "`fit(x=inputs, y=targets)` or pass a tf.data.Dataset of "
             "`(inputs, targets)` tuples.",
             self.validate_target_spec,
+            "Target images (y)",
+            "Pix2Pix",
         )
 
     # ---------------------------------------------------------- inference

@@ -7,6 +7,7 @@ import numpy as np
 from keras import ops
 
 from keras_gen import losses as losses_module
+from keras_gen.models import validation
 from keras_gen.models.vae.autoencoder import AutoEncoder
 from keras_gen.trainers import Phase
 
@@ -191,6 +192,7 @@ class AdversarialAutoencoder(AutoEncoder):
         Returns:
             NumPy array `(num_samples, latent_dim)`.
         """
+        num_samples = validation.check_sample_count(num_samples)
         if seed is None:
             return ops.convert_to_numpy(self._sample_prior_tensor(num_samples))
         rng = np.random.default_rng(seed)
@@ -255,6 +257,5 @@ class AdversarialAutoencoder(AutoEncoder):
         Returns:
             NumPy images in [-1, 1].
         """
-        if latents is None:
-            latents = self.sample_prior(num_samples, seed)
+        latents = self._codes_for(num_samples, latents, seed, draw=self.sample_prior)
         return self.decode(latents, batch_size)

@@ -185,9 +185,15 @@ class AutoEncoderFamily(GenerativeModel):
             validation.check_label_spec(*spec, self.num_classes, name, one_hot=True)
 
     def _check_images(self, x):
-        """NumPy-side check of images passed to encode/reconstruct/likelihoods."""
+        """NumPy-side check of images passed to encode/reconstruct/likelihoods.
+
+        Checks the dtype and shape, and warns about values outside [-1, 1]
+        (e.g. [0, 255] pixels, or images in [0, 1]; see
+        `validation.check_image_values`).
+        """
         x = np.asarray(keras.ops.convert_to_numpy(x))
         self.validate_batch_spec((None,) + x.shape[1:] if x.ndim else (), str(x.dtype))
+        validation.check_image_values(x, "Images", self.__class__.__name__, strict=False)
         return x.astype("float32")
 
     # ---------------------------------------------------------- data access
@@ -200,8 +206,9 @@ class AutoEncoderFamily(GenerativeModel):
             x, y = x
         self.validate_batch_spec(tuple(x.shape), x.dtype)
         # Eager steps may receive NumPy batches; a network called on a list
-        # must not mix NumPy arrays and tensors.
-        x = ops.convert_to_tensor(x)
+        # must not mix NumPy arrays and tensors. Values are checked in the
+        # step (data from a dataset could not be checked before `fit()`).
+        x = validation.guard_images_in_step(self, ops.convert_to_tensor(x))
         if not self.conditional:
             return x, None
         if y is None:
@@ -209,13 +216,20 @@ class AutoEncoderFamily(GenerativeModel):
                 f"{self.__class__.__name__} needs labels: call fit(x, y) with class "
                 "indices y, or use a dataset of (images, labels) pairs."
             )
-        return x, self._one_hot(y)
+        one_hot, x = self._one_hot(y, x)
+        return x, one_hot
 
-    def _one_hot(self, y):
-        """Labels in a step -> float32 one-hot `(batch, num_classes)`."""
+    def _one_hot(self, y, x):
+        """Labels in a step -> `(float32 one-hot (batch, num_classes), x)`.
+
+        Labels out of range (or rows that are not one-hot) are caught here,
+        in the step: `x` comes back as NaN, so the step is not applied, and
+        `fit()` stops with a `ValueError` (see `validation.guard_labels_in_step`).
+        """
         rank = len(y.shape)
         if rank == 2 and y.shape[-1] == self.num_classes:
-            return ops.cast(y, "float32")
+            one_hot = ops.cast(y, "float32")
+            return validation.guard_one_hot_in_step(self, one_hot, x)
         if rank == 2 and y.shape[-1] == 1:
             y = ops.reshape(y, (-1,))
         elif rank != 1:
@@ -223,7 +237,10 @@ class AutoEncoderFamily(GenerativeModel):
                 f"Labels must be class indices (batch,) or one-hot (batch, "
                 f"{self.num_classes}); received shape {tuple(y.shape)}."
             )
-        return ops.one_hot(ops.cast(y, "int32"), self.num_classes)
+        labels, x = validation.guard_labels_in_step(
+            self, ops.cast(y, "int32"), self.num_classes, x
+        )
+        return ops.one_hot(labels, self.num_classes), x
 
     def _encoder_inputs(self, x, one_hot):
         return x if one_hot is None else [x, one_hot]
@@ -276,8 +293,29 @@ class AutoEncoderFamily(GenerativeModel):
             batch_size,
         )
 
+    def _codes_for(self, num_samples, latents, seed, draw=None):
+        """`latents` checked against `(num_samples, latent_dim)`, or codes drawn from the prior.
+
+        Args:
+            num_samples: an integer >= 0 (0 gives no codes).
+            latents: explicit codes, or None.
+            seed: passed to `draw` (default: `_prior_latents`).
+            draw: `fn(num_samples, seed)` drawing prior codes.
+        """
+        num_samples = validation.check_sample_count(num_samples)
+        if latents is None:
+            return (draw or self._prior_latents)(num_samples, seed)
+        latents = np.asarray(ops.convert_to_numpy(latents), dtype="float32")
+        if latents.shape != (num_samples, self.latent_dim):
+            raise ValueError(
+                f"latents must have shape (num_samples, {self.latent_dim}) = ({num_samples}, "
+                f"{self.latent_dim}), one code per sample; received {latents.shape}."
+            )
+        return latents
+
     def _prior_latents(self, num_samples, seed):
         """N(0, I) latents: NumPy for an int seed (same on every backend)."""
+        num_samples = validation.check_sample_count(num_samples)
         if seed is None:
             return ops.convert_to_numpy(
                 keras.random.normal((num_samples, self.latent_dim), seed=self.seed_generator)

@@ -37,10 +37,11 @@ class ConditionalVAE(VAE):
     `(images, labels)`; `generate(n, labels=...)` draws images of the
     requested classes.
 
-    Labels out of range raise a `ValueError` in `fit` (for NumPy labels),
-    `generate`, `encode`, `decode`. Inside a `tf.data` pipeline they cannot
-    be checked before training: an index outside `[0, num_classes)` would
-    become an all-zero one-hot vector, so check such datasets beforehand.
+    Labels out of range raise a `ValueError` in `fit` (for NumPy labels,
+    before training), `generate`, `encode`, `decode`. Labels from a
+    `tf.data` pipeline are checked inside every step: a batch with an index
+    outside `[0, num_classes)` (or a row that is not one-hot) is not trained
+    on, and `fit()` stops with a `ValueError` naming the step and the label.
 
     Args:
         encoder: `keras.Model` `[images, one_hot] -> [mean, log_var]`.
@@ -133,11 +134,10 @@ class ConditionalVAE(VAE):
         Returns:
             NumPy images in [-1, 1].
         """
+        latents = self._codes_for(num_samples, latents, seed)
         if labels is None:
-            labels = np.arange(num_samples) % self.num_classes
-        one_hot = self._labels_for(labels, num_samples)
-        if latents is None:
-            latents = self._prior_latents(num_samples, seed)
+            labels = np.arange(len(latents)) % self.num_classes
+        one_hot = self._labels_for(labels, len(latents))
         return self._decode_arrays(latents, one_hot, batch_size)
 
     def elbo(self, x, labels, num_samples=1, seed=0, batch_size=256):

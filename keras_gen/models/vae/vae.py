@@ -241,7 +241,7 @@ class VAE(AutoEncoderFamily):
         """Samples images by decoding codes drawn from the prior N(0, I).
 
         Args:
-            num_samples: number of images.
+            num_samples: number of images (0 gives an empty array).
             seed: an int draws the codes with NumPy (same images on every
                 backend); None uses the model's seed generator.
             batch_size: codes per decoder call.
@@ -250,8 +250,7 @@ class VAE(AutoEncoderFamily):
         Returns:
             NumPy images in [-1, 1] (decoder means).
         """
-        if latents is None:
-            latents = self._prior_latents(num_samples, seed)
+        latents = self._codes_for(num_samples, latents, seed)
         return self._decode_arrays(latents, None, batch_size)
 
     # ---------------------------------------------------------- likelihood
