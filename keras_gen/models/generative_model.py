@@ -86,6 +86,8 @@ class GenerativeModel(PhaseTrainer, keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed, name="seed_generator")
         # What the in-step data checks found (see `validation.DataCheckMonitor`).
         self.data_check = validation.DataCheckState()
+        # What the in-step data checks found (see `validation.DataCheckMonitor`).
+        self.data_check = validation.DataCheckState()
         # Sub-models are built functional models: nothing is built by calling
         # the model, which `fit()` under torch and tf.distribute would try.
         self.built = True
@@ -230,17 +232,21 @@ class GenerativeModel(PhaseTrainer, keras.Model):
 
         Returns:
             A NumPy array, or a list of arrays when `fn` returns several,
-            concatenated over the batches. Zero rows give zero-row outputs.
+            concatenated over the batches. Zero rows give zero-row outputs
+            (of the shapes `fn` gives one row of zeros: some layers cannot
+            run on an empty batch).
         """
         batch_size = validation.check_positive_int(batch_size, "batch_size")
         n = len(next(a for a in arrays if a is not None))
         results = []
         for start in range(0, max(n, 1), batch_size):
             batch = [None if a is None else a[start : start + batch_size] for a in arrays]
+            if n == 0:
+                batch = [None if a is None else np.zeros((1,) + a.shape[1:], a.dtype) for a in batch]
             out = fn(*batch)
             several = isinstance(out, (list, tuple))
             out = out if several else [out]
-            results.append([np.asarray(ops.convert_to_numpy(o)) for o in out])
+            results.append([np.asarray(ops.convert_to_numpy(o))[: 0 if n == 0 else None] for o in out])
         merged = [np.concatenate(parts, axis=0) for parts in zip(*results)]
         return merged if several else merged[0]
 
@@ -377,6 +383,7 @@ class GenerativeModel(PhaseTrainer, keras.Model):
                 "call model.compile() (defaults from the paper are used for any "
                 "optimizer you do not pass)."
             )
+        validation.check_has_samples(x, y)
         validation.check_has_samples(x, y)
         self.validate_training_data(x, y)
         validation_data = kwargs.get("validation_data")
