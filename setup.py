@@ -1,4 +1,5 @@
-"""Package layout: `keras_gen/` plus the top-level `applications/`, installed as `keras_gen.applications`.
+"""Package layout: `keras_gen/` plus the top-level `applications/`, installed as `keras_gen.applications`,
+and the `keras_gen_cli` module of the `keras-gen-train` command.
 
 `package_dir` below is the mapping for regular and editable installs; an
 uninstalled source checkout gets the same folder from `keras_gen/__init__.py`.
@@ -13,6 +14,8 @@ packages += ["keras_gen.applications"] + [
 
 setup(
     packages=packages,
+    # The command line of `keras-gen-train`: parses arguments before any framework import.
+    py_modules=["keras_gen_cli"],
     package_dir={"keras_gen.applications": "applications"},
     package_data={
         "keras_gen": ["datasets/data/*"],

@@ -1,6 +1,5 @@
 """Packaging and the main job, as a user runs them."""
 
-import json
 import os
 import subprocess
 import sys
@@ -44,17 +43,3 @@ def test_embedded_data_ships_with_its_attribution():
     assert os.path.isfile(os.path.join(folder, "mnist_5k.npz"))
     with open(os.path.join(folder, "README.md")) as f:
         assert "CC BY-SA 3.0" in f.read()
-
-
-def test_main_job_writes_samples_model_and_metrics(tmp_path):
-    from keras_gen.train import main
-
-    assert main(["--output", str(tmp_path), "--epochs", "2", "--num-train", "128"]) == 0
-    for name in ("samples_epoch_001.png", "samples_epoch_002.png", "dcgan_mnist.keras",
-                 "history.json", "metrics.json"):
-        assert (tmp_path / name).is_file(), name
-    with open(tmp_path / "metrics.json") as f:
-        written = json.load(f)
-    assert written["train_images"] == 128
-    assert written["fid_digits"] > 0 and 1.0 <= written["is_digits"] <= 10.0
-    assert written["epochs"] == 2

@@ -22,6 +22,15 @@ METRIC_KEYS = {
 _ALIASES = {"pr": "precision_recall", "precision": "precision_recall", "recall": "precision_recall"}
 
 
+def _quality(name, results):
+    """A number that is higher for better samples, by the metric `name` (see `compare_ema`)."""
+    if name in ("fid", "kid"):
+        return -results[name]
+    if name == "is":
+        return results["is"]
+    return results["precision"] + results["recall"]
+
+
 class GenerativeMetrics(keras.callbacks.Callback):
     """Evaluates sample quality every `every_n_epochs` epochs and writes it into `logs`.
 
@@ -42,6 +51,17 @@ class GenerativeMetrics(keras.callbacks.Callback):
     Epochs that are not evaluated carry no metric keys (monitors then skip
     them instead of seeing a stale or NaN value).
 
+    When the model keeps a moving average of its generator (`GeneratorEMA`,
+    `ema_decay=`) and `compare_ema` is True, both generators are evaluated
+    on the same latents: the logs get `ema_<key>` and `raw_<key>` for every
+    key, the plain keys hold the better generator's values, and
+    `ema_better` is 1.0 when the average is the better one (0.0 for the raw
+    generator). "Better" is decided by the first metric in `metrics`: lower
+    FID or KID, higher IS, higher precision + recall; a tie goes to the
+    average. `SampleGrid` placed after this callback draws its grid from
+    the better generator. The choice is also in `self.selected_generator`
+    (`"ema"`, `"raw"`, or None without an average).
+
     Args:
         real_data: real images `(n, height, width[, channels])`, float in
             `[-1, 1]` or uint8, or an iterable of such batches (a batch may be
@@ -60,6 +80,8 @@ class GenerativeMetrics(keras.callbacks.Callback):
         kid_subsets: number of KID subsets.
         kid_subset_size: rows per KID subset.
         k: neighbourhood size of precision/recall.
+        compare_ema: evaluate the raw generator beside its moving average
+            when the model keeps one, and report the better (see above).
 
     Example:
 
@@ -86,6 +108,7 @@ class GenerativeMetrics(keras.callbacks.Callback):
         kid_subsets=100,
         kid_subset_size=1000,
         k=3,
+        compare_ema=True,
     ):
         super().__init__()
         if isinstance(metrics, str):
@@ -116,6 +139,8 @@ class GenerativeMetrics(keras.callbacks.Callback):
         self.kid_subsets = kid_subsets
         self.kid_subset_size = kid_subset_size
         self.k = k
+        self.compare_ema = bool(compare_ema)
+        self.selected_generator = None
         output = "probabilities" if self.metric_names == ("is",) else "features"
         self.extractor = get_feature_extractor(feature_extractor, weights=weights, output_name=output)
         self._real = None
@@ -145,17 +170,49 @@ class GenerativeMetrics(keras.callbacks.Callback):
         if (epoch + 1) % self.every_n_epochs and epoch + 1 != last_epoch:
             return
         start = time.time()
-        results = self.evaluate(self.model)
+        results = self.evaluate_generators(self.model)
         if logs is not None:
             logs.update(results)
         if self.verbose:
-            summary = " - ".join(f"{key}: {value:.4g}" for key, value in results.items())
-            print(f"GenerativeMetrics epoch {epoch + 1}: {summary} ({time.time() - start:.1f}s)")
+            print(f"GenerativeMetrics epoch {epoch + 1}: {self.describe(results)} "
+                  f"({time.time() - start:.1f}s)")
 
-    def evaluate(self, model):
-        """Generates `num_samples` images with `model` and returns the metric dict."""
+    def evaluate_generators(self, model):
+        """The metric dict of `model`, of both generators when it keeps an EMA (see the class doc)."""
+        if not (self.compare_ema and getattr(model, "ema_model", None) is not None):
+            self.selected_generator = None
+            return self.evaluate(model)
+        averaged = self.evaluate(model, use_ema=True)
+        raw = self.evaluate(model, use_ema=False)
+        name = self.metric_names[0]
+        ema_better = _quality(name, averaged) >= _quality(name, raw)
+        self.selected_generator = "ema" if ema_better else "raw"
+        results = dict(averaged if ema_better else raw)
+        results.update({f"ema_{key}": value for key, value in averaged.items()})
+        results.update({f"raw_{key}": value for key, value in raw.items()})
+        results["ema_better"] = 1.0 if ema_better else 0.0
+        return results
+
+    def describe(self, results):
+        """One line for the console: the values, and which generator they are from."""
+        def line(prefix):
+            return " - ".join(f"{key}: {results[prefix + key]:.4g}" for key in self.log_keys)
+
+        if "ema_better" not in results:
+            return line("")
+        chosen, other = ("ema", "raw") if results["ema_better"] else ("raw", "ema")
+        names = {"ema": "moving average (EMA)", "raw": "raw generator"}
+        return (f"{line('')} [{names[chosen]}, the better; "
+                f"{names[other]}: {line(other + '_')}]")
+
+    def evaluate(self, model, use_ema=None):
+        """Generates `num_samples` images with `model` and returns the metric dict.
+
+        `use_ema` (True/False) picks the averaged or raw generator of a model
+        that keeps an EMA; None uses `model.generate`'s default.
+        """
         real = self.real_statistics()
-        generated = self._generated_outputs(model)
+        generated = self._generated_outputs(model, use_ema)
         results = {}
         if "fid" in self.metric_names:
             mu, sigma = feature_statistics(generated["features"])
@@ -182,12 +239,12 @@ class GenerativeMetrics(keras.callbacks.Callback):
             results.update(precision_recall(real["features"], generated["features"], k=self.k))
         return results
 
-    def _generated_outputs(self, model):
+    def _generated_outputs(self, model, use_ema=None):
         progress = keras.utils.Progbar(self.num_samples, verbose=1) if self.verbose else None
         outputs = {}
         for batch_index, start in enumerate(range(0, self.num_samples, self.batch_size)):
             count = min(self.batch_size, self.num_samples - start)
-            images = _generate(model, count, self.seed + batch_index)
+            images = _generate(model, count, self.seed + batch_index, use_ema)
             for key, value in self.extractor.extract(images).items():
                 outputs.setdefault(key, []).append(value)
             if progress is not None:
@@ -195,16 +252,20 @@ class GenerativeMetrics(keras.callbacks.Callback):
         return {key: np.concatenate(values) for key, values in outputs.items()}
 
 
-def _generate(model, count, seed):
+def _generate(model, count, seed, use_ema=None):
     images = None
     if hasattr(model, "generate"):
+        kwargs = {} if use_ema is None else {"use_ema": use_ema}
         try:
-            images = model.generate(count, seed=seed)
+            images = model.generate(count, seed=seed, **kwargs)
         except NotImplementedError:
             images = None
     if images is None and hasattr(model, "generator") and hasattr(model, "latent_dim"):
         latents = np.random.default_rng(seed).standard_normal((count, model.latent_dim))
-        images = model.generator(latents.astype("float32"), training=False)
+        generator = model.generator
+        if use_ema and getattr(model, "ema_model", None) is not None:
+            generator = model.ema_model
+        images = generator(latents.astype("float32"), training=False)
     if images is None:
         raise ValueError(
             "GenerativeMetrics needs a model with `generate(num_samples, seed=...)` "

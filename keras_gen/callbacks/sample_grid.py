@@ -23,6 +23,14 @@ class SampleGrid(keras.callbacks.Callback):
     the grids are written after epochs 5, 10, ... The file name is
     `filename.format(epoch=epoch)`.
 
+    For a model that keeps a moving average of its generator
+    (`GeneratorEMA`), the grid comes from the better of the two generators
+    when a `GenerativeMetrics` placed before this callback evaluated both in
+    the same epoch (its `ema_better` log), and from the average otherwise.
+    `generators` records which one each grid shows; with `compare=True` the
+    other generator's grid is written too, as `<name>_raw.png` or
+    `<name>_ema.png`.
+
     Args:
         output_dir: folder for the PNG files (created if needed).
         num_samples: images in the grid.
@@ -34,9 +42,14 @@ class SampleGrid(keras.callbacks.Callback):
         num_rows: rows of the grid (default: about square).
         filename: format string with an `epoch` field.
         value_range: `(low, high)` of the generated images.
+        compare: also write the other generator's grid (models with an EMA).
+        verbose: 1 prints each file written and the generator it shows.
 
     Attributes:
-        paths: the PNG files written so far, in order.
+        paths: the PNG files written so far, in order (the chosen
+            generator's grids; not the `compare` extras).
+        generators: for each of `paths`, `"ema"`, `"raw"`, or None for a
+            model without a moving average.
 
     Example:
 
@@ -56,6 +69,8 @@ class SampleGrid(keras.callbacks.Callback):
         num_rows=None,
         filename="samples_epoch_{epoch:03d}.png",
         value_range=(-1.0, 1.0),
+        compare=False,
+        verbose=0,
     ):
         super().__init__()
         if int(num_samples) < 1 or int(every_n_epochs) < 1:
@@ -78,7 +93,10 @@ class SampleGrid(keras.callbacks.Callback):
         self.num_rows = num_rows
         self.filename = filename
         self.value_range = value_range
+        self.compare = bool(compare)
+        self.verbose = verbose
         self.paths = []
+        self.generators = []
         self._latents = None
         self._summary_writer = None
         self._warned_no_tensorflow = False
@@ -103,13 +121,24 @@ class SampleGrid(keras.callbacks.Callback):
             self._latents = rng.standard_normal(shape).astype(np.float32)
         return self._latents
 
-    def generate_grid(self):
-        """Generates images from the fixed latents and returns the uint8 grid."""
+    def _has_ema(self):
+        return getattr(self.model, "ema_model", None) is not None
+
+    def generate_grid(self, use_ema=None):
+        """Generates images from the fixed latents and returns the uint8 grid.
+
+        `use_ema` (True/False) picks the averaged or raw generator of a model
+        that keeps an EMA; None uses the model's default (the average).
+        """
         z = self.latents
         if hasattr(self.model, "generate_from_latents"):
-            images = self.model.generate_from_latents(z)
+            kwargs = {} if use_ema is None or not self._has_ema() else {"use_ema": use_ema}
+            images = self.model.generate_from_latents(z, **kwargs)
         elif getattr(self.model, "generator", None) is not None:
-            images = self.model.generator(z, training=False)
+            generator = self.model.generator
+            if use_ema is not False and self._has_ema():
+                generator = self.model.ema_model
+            images = generator(z, training=False)
         else:
             raise ValueError(
                 f"SampleGrid needs a model with `generate_from_latents(z)` or a "
@@ -118,13 +147,27 @@ class SampleGrid(keras.callbacks.Callback):
         images = keras.ops.convert_to_numpy(images)
         return make_grid(images, num_rows=self.num_rows, value_range=self.value_range)
 
-    def write(self, epoch):
-        """Writes the grid for `epoch` (1-based) and returns the PNG path."""
-        grid = self.generate_grid()
+    def write(self, epoch, use_ema=None):
+        """Writes the grid for `epoch` (1-based) and returns the PNG path.
+
+        `use_ema`: which generator of a model with an EMA (None: the average).
+        """
+        has_ema = self._has_ema()
+        use_ema = (True if use_ema is None else bool(use_ema)) if has_ema else None
+        grid = self.generate_grid(use_ema)
         os.makedirs(self.output_dir, exist_ok=True)
         path = os.path.join(self.output_dir, self.filename.format(epoch=epoch))
         save_image(grid, path)
         self.paths.append(path)
+        chosen = None if use_ema is None else ("ema" if use_ema else "raw")
+        self.generators.append(chosen)
+        if self.compare and has_ema:
+            other = "raw" if use_ema else "ema"
+            stem, extension = os.path.splitext(path)
+            save_image(self.generate_grid(not use_ema), f"{stem}_{other}{extension}")
+        if self.verbose:
+            names = {"ema": " (moving average of the generator)", "raw": " (raw generator)"}
+            print(f"SampleGrid: wrote {path}{names.get(chosen, '')}")
         if self.log_dir is not None:
             self._write_summary(grid, epoch)
         return path
@@ -152,7 +195,9 @@ class SampleGrid(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_n_epochs == 0:
-            self.write(epoch + 1)
+            # GenerativeMetrics, run before this callback, names the better generator.
+            ema_better = (logs or {}).get("ema_better")
+            self.write(epoch + 1, None if ema_better is None else bool(ema_better))
 
     def on_train_end(self, logs=None):
         if self._summary_writer is not None:

@@ -148,3 +148,64 @@ def test_constant_decay_fails_the_same_check():
     # weights after 48 steps: the check above must catch it.
     with pytest.raises(AssertionError):
         _never_worse(_short_run(rampup=None))
+
+
+def _image_extractor():
+    inputs = keras.Input((8, 8, 1))
+    flat = keras.layers.Flatten()(inputs)
+    outputs = {
+        "features": keras.layers.Dense(5)(flat),
+        "probabilities": keras.layers.Dense(3, activation="softmax")(flat),
+    }
+    return keras.Model(inputs, outputs)
+
+
+def _image_gan():
+    gan = keras_gen.models.GAN(
+        tiny_generator(4, output_shape=(8, 8, 1)), tiny_discriminator((8, 8, 1)), seed=0
+    )
+    gan.compile()
+    return gan
+
+
+def test_metrics_and_grid_report_both_generators_and_use_the_better(tmp_path):
+    real = np.random.default_rng(0).uniform(-1, 1, (40, 8, 8, 1)).astype("float32")
+    gan = _image_gan()
+    metrics = keras_gen.callbacks.GenerativeMetrics(
+        real, metrics=("fid", "is"), num_samples=40, batch_size=20,
+        feature_extractor=_image_extractor(), verbose=0,
+    )
+    grid = keras_gen.callbacks.SampleGrid(tmp_path, num_samples=4, compare=True)
+    history = gan.fit(real, batch_size=20, epochs=1, verbose=0,
+                      callbacks=[keras_gen.callbacks.GeneratorEMA(0.9), metrics, grid])
+    logs = {key: values[-1] for key, values in history.history.items()}
+    for key in ("fid", "is", "is_std"):
+        assert f"ema_{key}" in logs and f"raw_{key}" in logs
+    chosen = "ema" if logs["ema_better"] == 1.0 else "raw"
+    assert logs["ema_better"] in (0.0, 1.0)
+    assert logs["fid"] == logs[f"{chosen}_fid"]
+    assert metrics.selected_generator == chosen == grid.generators[-1]
+    other = "raw" if chosen == "ema" else "ema"
+    assert (tmp_path / f"samples_epoch_001_{other}.png").is_file()
+
+    # An average made useless (huge weights) loses to the raw generator ...
+    for variable in gan.ema_model.trainable_variables:
+        variable.assign(100.0 * keras.ops.ones_like(variable))
+    results = metrics.evaluate_generators(gan)
+    assert results["ema_better"] == 0.0 and metrics.selected_generator == "raw"
+    assert results["fid"] == results["raw_fid"] < results["ema_fid"]
+    assert "raw generator, the better" in metrics.describe(results)
+    # ... and the grid callback follows the metrics' choice.
+    grid.on_epoch_end(1, {"ema_better": 0.0})
+    assert grid.generators[-1] == "raw"
+    raw_grid = grid.generate_grid(use_ema=False)
+    from PIL import Image
+
+    np.testing.assert_array_equal(np.asarray(Image.open(grid.paths[-1])), raw_grid[..., 0])
+    # An average equal to the generator ties, and a tie goes to the average.
+    gan.ema_model.set_weights(gan.generator.get_weights())
+    assert metrics.evaluate_generators(gan)["ema_better"] == 1.0
+    # Without an average only the plain keys are logged.
+    plain = _image_gan()
+    assert set(metrics.evaluate_generators(plain)) == {"fid", "is", "is_std"}
+    assert metrics.selected_generator is None

@@ -1,0 +1,139 @@
+"""The main job, `keras-gen-train` (keras_gen_cli + keras_gen.train)."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+import keras_gen_cli
+from keras_gen import train
+
+HELP_CHECK = """
+import sys
+import keras_gen_cli
+try:
+    keras_gen_cli.main(["--help"])
+except SystemExit:
+    pass
+loaded = sorted(m for m in ("keras", "tensorflow", "jax", "torch", "keras_gen") if m in sys.modules)
+print("LOADED", loaded)
+"""
+
+
+def _run_help(command):
+    start = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    return result, time.perf_counter() - start
+
+
+def test_help_answers_at_once_without_importing_a_framework():
+    result, seconds = _run_help([sys.executable, "-c", HELP_CHECK])
+    assert result.returncode == 0, result.stderr
+    assert "LOADED []" in result.stdout
+    assert seconds < 3.0, f"--help took {seconds:.1f} s"
+    text = result.stdout
+    for expected in ("KERAS_BACKEND", "--backend", "(default: 10)", "(default: 32)",
+                     "(default: outputs/dcgan_mnist)", "TF_CPP_MIN_LOG_LEVEL", "--unconditional"):
+        assert expected in text, expected
+
+
+def test_installed_command_answers_help_at_once():
+    command = shutil.which("keras-gen-train")
+    if command is None:
+        pytest.skip("keras-gen-train is not installed on PATH")
+    result, seconds = _run_help([command, "--help"])
+    assert result.returncode == 0, result.stderr
+    assert "KERAS_BACKEND" in result.stdout
+    assert seconds < 3.0, f"keras-gen-train --help took {seconds:.1f} s (is it installed from keras_gen_cli?)"
+
+
+def test_cli_defaults_are_the_main_job_settings():
+    args = keras_gen_cli.build_parser().parse_args([])
+    assert args.epochs == train.MAIN_JOB["epochs"]
+    assert args.batch_size == train.MAIN_JOB["batch_size"]
+    assert args.unconditional is not train.MAIN_JOB["conditional"]
+
+
+def test_environment_backend_and_quiet_logs():
+    environ = {}
+    assert keras_gen_cli.configure_environment("jax", environ=environ)
+    assert environ == {"KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    # A level the user chose is kept, and nothing else is silenced then.
+    environ = {"TF_CPP_MIN_LOG_LEVEL": "0"}
+    assert not keras_gen_cli.configure_environment(None, environ=environ)
+    assert environ == {"TF_CPP_MIN_LOG_LEVEL": "0"}
+    environ = {}
+    assert not keras_gen_cli.configure_environment(None, quiet=False, environ=environ)
+    assert environ == {}
+
+
+def test_bad_arguments_are_refused_before_training(capsys):
+    with pytest.raises(SystemExit):
+        keras_gen_cli.main(["--epochs", "0"])
+    assert "--epochs must be a positive integer" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        keras_gen_cli.main(["--backend", "theano"])
+
+
+def test_main_job_reports_both_generators_and_draws_the_better(tmp_path):
+    _, summary = train.train_dcgan_mnist(
+        output=str(tmp_path), epochs=2, batch_size=32, num_train=64, verbose=0,
+        conditional=True, num_metric_samples=200, generator_learning_rate=1e-3,
+        discriminator_learning_rate=1e-3,
+    )
+    for name in ("samples_epoch_001.png", "samples_epoch_002.png",
+                 "conditional_dcgan_mnist.keras", "history.json", "metrics.json"):
+        assert (tmp_path / name).is_file(), name
+    with open(tmp_path / "metrics.json") as f:
+        written = json.load(f)
+    assert written["train_images"] == 64 and written["epochs"] == 2
+    chosen = written["samples_from"]
+    assert chosen in ("ema", "raw")
+    both = written["generators"]
+    assert set(both) == {"ema", "raw"}
+    other = "raw" if chosen == "ema" else "ema"
+    assert both[chosen]["fid_digits"] <= both[other]["fid_digits"]
+    assert written["fid_digits"] == both[chosen]["fid_digits"]
+    assert written["is_digits"] == both[chosen]["is_digits"]
+    assert 1.0 <= written["is_digits"] <= 10.0
+    # The last grid is drawn by the generator the metrics chose; earlier ones by the average.
+    assert written["sample_grid_generators"] == ["ema", chosen]
+    assert sorted(os.path.basename(p) for p in summary["files"]) == sorted(
+        ["conditional_dcgan_mnist.keras", "history.json", "metrics.json",
+         "samples_epoch_001.png", "samples_epoch_002.png"])
+    with open(tmp_path / "history.json") as f:
+        history = json.load(f)
+    assert {"ema_fid", "raw_fid", "ema_better"} <= set(history)
+
+
+def test_command_lists_what_it_wrote(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")  # the job leaves a set level alone
+    output = tmp_path / "run"
+    code = keras_gen_cli.main(["--output", str(output), "--epochs", "1", "--num-train", "32",
+                               "--unconditional", "--no-metrics", "--seed", "3"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "training a DCGAN" in printed
+    for name in ("dcgan_mnist.keras", "history.json", "metrics.json", "samples_epoch_001.png"):
+        assert (output / name).is_file(), name
+        assert str(output / name) in printed
+    with open(output / "metrics.json") as f:
+        written = json.load(f)
+    assert "fid_digits" not in written and written["model"].startswith("GAN")
+
+
+def test_stderr_silenced_restores_file_descriptor_2():
+    before = os.fstat(2)
+    with keras_gen_cli.stderr_silenced():
+        os.write(2, b"hidden\n")
+    after = os.fstat(2)
+    assert (before.st_dev, before.st_ino) == (after.st_dev, after.st_ino)
+    with pytest.raises(ValueError):
+        with keras_gen_cli.stderr_silenced():
+            raise ValueError("propagates")
+    after = os.fstat(2)
+    assert (before.st_dev, before.st_ino) == (after.st_dev, after.st_ino)
