@@ -5,10 +5,15 @@ import time
 import keras
 import numpy as np
 
+from keras_gen.metrics.directions import declare_directions
 from keras_gen.metrics.feature_extractors import get_feature_extractor
+from keras_gen.metrics.frechet import FrechetInceptionDistance
 from keras_gen.metrics.frechet import frechet_distance
+from keras_gen.metrics.inception_score import InceptionScore
 from keras_gen.metrics.inception_score import inception_score
+from keras_gen.metrics.kernel_inception import KernelInceptionDistance
 from keras_gen.metrics.kernel_inception import kernel_inception_distance
+from keras_gen.metrics.precision_recall import PrecisionRecall
 from keras_gen.metrics.precision_recall import precision_recall
 from keras_gen.metrics.statistics import feature_statistics
 
@@ -18,6 +23,13 @@ METRIC_KEYS = {
     "kid": ("kid", "kid_std"),
     "is": ("is", "is_std"),
     "precision_recall": ("precision", "recall"),
+}
+# Metric name -> its streaming class, which says which way its values improve.
+METRIC_CLASSES = {
+    "fid": FrechetInceptionDistance,
+    "kid": KernelInceptionDistance,
+    "is": InceptionScore,
+    "precision_recall": PrecisionRecall,
 }
 _ALIASES = {"pr": "precision_recall", "precision": "precision_recall", "recall": "precision_recall"}
 
@@ -47,7 +59,11 @@ class GenerativeMetrics(keras.callbacks.Callback):
     `TensorBoard`, `EarlyStopping` and `ModelCheckpoint` read them. Keras runs
     callbacks in list order (History and the progress bar last), so put this
     callback BEFORE any callback that monitors its keys:
-    `callbacks=[GenerativeMetrics(...), ModelCheckpoint(..., monitor="fid", mode="min")]`.
+    `callbacks=[GenerativeMetrics(...), ModelCheckpoint(..., monitor="fid")]`.
+    The callback declares on the model which way each key improves (FID and
+    KID down; IS, precision and recall up; see
+    `keras_gen.metrics.MonitorDirections`), so monitors need no `mode=`;
+    `kid_std` and `is_std` have no direction (pass `mode=` to monitor them).
     Epochs that are not evaluated carry no metric keys (monitors then skip
     them instead of seeing a stale or NaN value).
 
@@ -89,7 +105,7 @@ class GenerativeMetrics(keras.callbacks.Callback):
     >>> gan.fit(dataset, epochs=20, callbacks=[
     ...     keras_gen.callbacks.GenerativeMetrics(x_train, metrics=("fid", "kid")),
     ...     keras.callbacks.ModelCheckpoint("best.weights.h5", monitor="fid",
-    ...                                     mode="min", save_best_only=True,
+    ...                                     save_best_only=True,
     ...                                     save_weights_only=True),
     ... ])
     """
@@ -149,6 +165,19 @@ class GenerativeMetrics(keras.callbacks.Callback):
     def log_keys(self):
         """The keys this callback writes into `logs`."""
         return tuple(key for name in self.metric_names for key in METRIC_KEYS[name])
+
+    @property
+    def directions(self):
+        """`{log key: "down" | "up"}`: which way each key with a direction improves."""
+        directions = {}
+        for name in self.metric_names:
+            directions.update(METRIC_CLASSES[name].directions)
+        return directions
+
+    def set_model(self, model):
+        super().set_model(model)
+        # Before any monitor sets itself up (at the end of the first epoch).
+        declare_directions(model, self.directions)
 
     def on_train_begin(self, logs=None):
         self.real_statistics()

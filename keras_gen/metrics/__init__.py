@@ -6,6 +6,8 @@ classes stream image batches through a feature extractor into them.
 
 from keras_gen.metrics.base import FeatureMetric
 from keras_gen.metrics.digits_classifier import digits_classifier_network
+from keras_gen.metrics.directions import MonitorDirections
+from keras_gen.metrics.directions import declare_directions
 from keras_gen.metrics.digits_classifier import load_digits_classifier
 from keras_gen.metrics.feature_extractors import FeatureExtractor
 from keras_gen.metrics.feature_extractors import get_feature_extractor

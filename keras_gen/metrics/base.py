@@ -30,6 +30,10 @@ class FeatureMetric(keras.metrics.Metric):
     _output_name = "features"
     # Name of the constructor argument that receives the extractor.
     _extractor_argument = "feature_extractor"
+    # Which way each value of `result()` improves ("down": lower is better),
+    # declared to Keras's monitoring callbacks by `GenerativeMetrics`.
+    # Subclasses also set Keras's own `_direction` (their main value's).
+    directions = {}
 
     def __init__(self, feature_extractor="digits", weights="auto", batch_size=None, name=None, dtype=None):
         super().__init__(name=name, dtype=dtype)

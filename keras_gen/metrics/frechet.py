@@ -125,6 +125,9 @@ class FrechetInceptionDistance(FeatureMetric):
         to a Local Nash Equilibrium", NeurIPS 2017.
     """
 
+    directions = {"fid": "down"}
+    _direction = "down"
+
     def __init__(self, feature_extractor="inception_v3", weights="auto", batch_size=None, name="fid", dtype=None):
         super().__init__(feature_extractor, weights=weights, batch_size=batch_size, name=name, dtype=dtype)
         self.real_moments = RunningMoments()

@@ -87,6 +87,8 @@ class InceptionScore(FeatureMetric):
 
     _output_name = "probabilities"
     _extractor_argument = "classifier"
+    directions = {"is": "up"}
+    _direction = "up"
 
     def __init__(self, classifier="inception_v3", num_splits=10, weights="auto", batch_size=None, name="is", dtype=None):
         super().__init__(classifier, weights=weights, batch_size=batch_size, name=name, dtype=dtype)

@@ -89,6 +89,9 @@ class KernelInceptionDistance(FeatureMetric):
         Binkowski et al., "Demystifying MMD GANs", ICLR 2018.
     """
 
+    directions = {"kid": "down"}
+    _direction = "down"
+
     def __init__(
         self,
         feature_extractor="inception_v3",

@@ -106,6 +106,9 @@ class PrecisionRecall(FeatureMetric):
         Assessing Generative Models", NeurIPS 2019.
     """
 
+    directions = {"precision": "up", "recall": "up"}
+    _direction = "up"
+
     def __init__(
         self,
         feature_extractor="inception_v3",

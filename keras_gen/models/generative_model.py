@@ -329,6 +329,8 @@ class GenerativeModel(PhaseTrainer, keras.Model):
         self._create_loss_trackers()
 
     def _create_loss_trackers(self):
+        from keras_gen.metrics.directions import MonitorDirections
+
         names = []
         for phase in self.phases():
             names.extend(n for n in phase.log_names if n not in names)
@@ -336,6 +338,15 @@ class GenerativeModel(PhaseTrainer, keras.Model):
         self._loss_trackers = {
             name: existing.get(name) or keras.metrics.Mean(name=name) for name in names
         }
+        # Which way each logged value improves, for ModelCheckpoint,
+        # EarlyStopping and ReduceLROnPlateau with mode="auto" (they read
+        # `_direction`): losses and penalties fall; `elbo`, a bound, rises.
+        # A model may name others in a `log_directions` dict.
+        declared = {"elbo": "up", **getattr(self, "log_directions", {})}
+        directions = MonitorDirections.of(self)
+        for name, tracker in self._loss_trackers.items():
+            tracker._direction = declared.get(name, "down")
+            directions.declare(name, tracker._direction)
 
     def get_compile_config(self):
         if not getattr(self, "compiled", False):

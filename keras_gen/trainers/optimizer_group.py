@@ -3,6 +3,46 @@
 import keras
 
 
+class NamedOptimizers(list):
+    """The inner optimizers of an `OptimizerGroup`: a list, also addressed by name.
+
+    Keras's callbacks read a model's several optimizers as a list
+    `model.optimizer.optimizers` (the convention of
+    `keras.optimizers.MultiOptimizer`): `TensorBoard` logs each one's
+    learning rate as `learning_rate_<optimizer.name>`, `ReduceLROnPlateau`
+    and `LearningRateScheduler` set each one's learning rate,
+    `SwapEMAWeights` swaps each one's averages. Iterating therefore gives the
+    optimizers, in phase order; `named["generator"]`, `keys()`, `values()`,
+    `items()` and `dict(named)` address them by name. Fixed when the group
+    is created: treat it as read-only.
+    """
+
+    def __init__(self, named):
+        super().__init__(named.values())
+        self._names = tuple(named)
+
+    def keys(self):
+        return list(self._names)
+
+    def values(self):
+        return list(self)
+
+    def items(self):
+        return list(zip(self._names, self))
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            if key not in self._names:
+                raise KeyError(key)
+            key = self._names.index(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, item):
+        if isinstance(item, str):
+            return item in self._names
+        return any(item is optimizer for optimizer in self)
+
+
 @keras.saving.register_keras_serializable(package="keras_gen")
 class OptimizerGroup(keras.optimizers.Optimizer):
     """Named optimizers that Keras sees as the model's single optimizer.
@@ -16,6 +56,14 @@ class OptimizerGroup(keras.optimizers.Optimizer):
 
     The group's own `iterations` counts training steps; each inner
     optimizer's `iterations` counts its own updates.
+
+    `group.optimizers` is a `NamedOptimizers`: the list of inner optimizers
+    that Keras's callbacks expect of a model with several optimizers, also
+    addressed by name (`group.optimizers["generator"]`, `.items()`). Each
+    inner optimizer takes its name in the group as its `name`, under which
+    `keras.callbacks.TensorBoard` logs its learning rate
+    (`learning_rate_generator`, `learning_rate_discriminator`), as do
+    `ReduceLROnPlateau` and `LearningRateScheduler` in the epoch logs.
 
     Args:
         optimizers: dict `name -> keras.optimizers.Optimizer`.
@@ -36,7 +84,7 @@ class OptimizerGroup(keras.optimizers.Optimizer):
                 "`optimizers` must be a non-empty dict mapping names to "
                 f"keras.optimizers.Optimizer instances; received {optimizers!r}."
             )
-        self.optimizers = {}
+        named = {}
         for key, optimizer in optimizers.items():
             optimizer = keras.optimizers.get(optimizer)
             if not isinstance(optimizer, keras.optimizers.Optimizer):
@@ -44,14 +92,20 @@ class OptimizerGroup(keras.optimizers.Optimizer):
                     f"The optimizer for {key!r} must be a keras.optimizers.Optimizer "
                     f"(or its name); received {optimizer!r}."
                 )
-            self.optimizers[key] = optimizer
+            # The name Keras's callbacks log it under (`learning_rate_<name>`).
+            optimizer.name = str(key)
+            named[key] = optimizer
+        # Set past the optimizer's attribute tracking, which would turn the
+        # list into a plain tracked list. `.weights.h5`/`.keras` files store
+        # the inner optimizers under `optimizers/<class name>` as before.
+        object.__setattr__(self, "optimizers", NamedOptimizers(named))
 
     def __getitem__(self, key):
         try:
             return self.optimizers[key]
         except KeyError:
             raise KeyError(
-                f"No optimizer named {key!r}; this group has {sorted(self.optimizers)}."
+                f"No optimizer named {key!r}; this group has {sorted(self.optimizers.keys())}."
             ) from None
 
     def build_groups(self, variables_by_name):

@@ -1,3 +1,4 @@
+import io
 import os
 import sys
 
@@ -81,12 +82,25 @@ def test_prefers_generate_from_latents(tmp_path):
 
 
 def test_tensorboard_summary(tmp_path):
-    pytest.importorskip("tensorflow")
+    tf = pytest.importorskip("tensorflow")
     pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
     callback = SampleGrid(tmp_path / "png", num_samples=4, log_dir=tmp_path / "logs")
     _fit(StandIn(), callback, epochs=2)
-    events = os.listdir(tmp_path / "logs")
-    assert any(name.startswith("events.out.tfevents") for name in events)
+
+    # Read the images back from the event file: one per epoch, step = epoch (from 1), the PNG's grid.
+    events = EventAccumulator(os.fspath(tmp_path / "logs"), size_guidance={"tensors": 0})
+    events.Reload()
+    assert events.Tags()["tensors"] == ["samples"]
+    written = events.Tensors("samples")
+    assert [event.step for event in written] == [1, 2]
+    for event, path in zip(written, callback.paths):
+        width, height, png = tf.make_ndarray(event.tensor_proto)
+        assert (int(width), int(height)) == (2 * 8 + 3 * 2, 2 * 8 + 3 * 2)  # 2x2 tiles of 8x8
+        with Image.open(io.BytesIO(png)) as logged, Image.open(path) as saved:
+            np.testing.assert_array_equal(np.asarray(logged).reshape(np.asarray(saved).shape),
+                                          np.asarray(saved))
 
 
 def test_without_tensorboard_warns_once(tmp_path, monkeypatch):
