@@ -86,8 +86,6 @@ class GenerativeModel(PhaseTrainer, keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed, name="seed_generator")
         # What the in-step data checks found (see `validation.DataCheckMonitor`).
         self.data_check = validation.DataCheckState()
-        # What the in-step data checks found (see `validation.DataCheckMonitor`).
-        self.data_check = validation.DataCheckState()
         # Sub-models are built functional models: nothing is built by calling
         # the model, which `fit()` under torch and tf.distribute would try.
         self.built = True
@@ -394,8 +392,7 @@ class GenerativeModel(PhaseTrainer, keras.Model):
                 "call model.compile() (defaults from the paper are used for any "
                 "optimizer you do not pass)."
             )
-        validation.check_has_samples(x, y)
-        validation.check_has_samples(x, y)
+        validation.check_has_samples(x)
         self.validate_training_data(x, y)
         validation_data = kwargs.get("validation_data")
         if isinstance(validation_data, (tuple, list)):

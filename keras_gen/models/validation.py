@@ -255,12 +255,9 @@ def array_first_element(x):
     return None
 
 
-def check_has_samples(x, y=None):
+def check_has_samples(x):
     """Raises `ValueError` when `fit()` is given no samples (an empty array or dataset)."""
-    count = num_array_samples(x)
-    if count is None and isinstance(y, np.ndarray) and x is None:
-        count = len(y)
-    if count == 0:
+    if num_array_samples(x) == 0:
         raise ValueError(
             "fit() received 0 samples: the training data is empty. Check how the "
             "array was built or filtered (e.g. a mask that selects nothing)."
