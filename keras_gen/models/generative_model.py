@@ -244,7 +244,8 @@ class GenerativeModel(PhaseTrainer, keras.Model):
             out = fn(*batch)
             several = isinstance(out, (list, tuple))
             out = out if several else [out]
-            results.append([np.asarray(ops.convert_to_numpy(o))[: 0 if n == 0 else None] for o in out])
+            values = [np.asarray(ops.convert_to_numpy(o)) for o in out]
+            results.append([v[:0] for v in values] if n == 0 else values)
         merged = [np.concatenate(parts, axis=0) for parts in zip(*results)]
         return merged if several else merged[0]
 
