@@ -90,7 +90,12 @@ def check_config_round_trip(cls, init_kwargs):
 
 
 def check_bad_inputs_change_nothing(model, data, batch_size):
-    """Integer or wrongly shaped inputs raise before any variable changes."""
+    """Bad inputs raise a clear error before any variable changes.
+
+    Integer inputs (`TypeError` naming floats), inputs of the wrong shape,
+    no samples at all (`ValueError`), and for images (rank 4) pixel values
+    in [0, 255] (`ValueError` naming `keras_gen.datasets.scale_images`).
+    """
     cls = type(model)
     x, y = _fit_args(data)
     before = snapshot_weights(model.variables)
@@ -106,6 +111,19 @@ def check_bad_inputs_change_nothing(model, data, batch_size):
         assert "shape" in str(error), f"unclear error for a wrong shape: {error}"
     else:
         raise AssertionError(f"{cls.__name__}.fit accepted inputs of the wrong shape")
+    try:
+        model.fit(x[:0], None if y is None else y[:0], batch_size=batch_size, verbose=0)
+    except ValueError as error:
+        assert "0 samples" in str(error), f"unclear error for empty data: {error}"
+    else:
+        raise AssertionError(f"{cls.__name__}.fit accepted empty data")
+    if x.ndim >= 4:
+        try:
+            model.fit((x + 1.0) * 127.5, y, batch_size=batch_size, verbose=0)
+        except ValueError as error:
+            assert "scale_images" in str(error), f"unclear error for [0, 255] images: {error}"
+        else:
+            raise AssertionError(f"{cls.__name__}.fit accepted images in [0, 255]")
     for old, new, variable in zip(before, snapshot_weights(model.variables), model.variables):
         np.testing.assert_array_equal(old, new, err_msg=f"{variable.path} changed")
 
