@@ -37,7 +37,9 @@ class SampleGrid(keras.callbacks.Callback):
         every_n_epochs: write a grid after every this many epochs.
         seed: seed of the fixed latent batch.
         log_dir: when given, the grid is also written as a TensorBoard image
-            summary named `"samples"` (needs TensorFlow and TensorBoard;
+            summary named `"samples"` at step `epoch` (from 1), e.g. the
+            `log_dir` of `keras.callbacks.TensorBoard` (needs TensorFlow and
+            TensorBoard, `pip install "keras-gen[tensorflow,tensorboard]"`;
             skipped with one warning otherwise).
         num_rows: rows of the grid (default: about square).
         filename: format string with an `epoch` field.
@@ -181,7 +183,7 @@ class SampleGrid(keras.callbacks.Callback):
                 warnings.warn(
                     "SampleGrid(log_dir=...) writes TensorBoard summaries with "
                     "TensorFlow and TensorBoard, which are not both installed "
-                    "(`pip install tensorflow-cpu tensorboard`); only PNG files "
+                    "(`pip install \"keras-gen[tensorflow,tensorboard]\"`); only PNG files "
                     "are written.",
                     stacklevel=2,
                 )
