@@ -8,6 +8,7 @@ itself is `keras_gen.train.run`.
 
 import argparse
 import contextlib
+import importlib.util
 import os
 import sys
 
@@ -86,7 +87,9 @@ def configure_environment(backend=None, quiet=True, environ=None):
     """
     environ = os.environ if environ is None else environ
     if backend is not None:
-        if "keras" in sys.modules and environ.get("KERAS_BACKEND", backend) != backend:
+        keras = sys.modules.get("keras")
+        current = keras.backend.backend() if hasattr(keras, "backend") else backend
+        if current != backend:
             raise SystemExit(
                 f"--backend {backend}: Keras is already imported with another backend in this "
                 f"process; run `KERAS_BACKEND={backend} keras-gen-train ...` instead."
@@ -132,6 +135,11 @@ def main(argv=None):
     quiet = configure_environment(args.backend, quiet=not args.verbose_logs)
     with stderr_silenced(quiet):
         import keras  # noqa: F401 - the backend loads here, its notices silenced
+
+        if importlib.util.find_spec("tensorflow") is not None:
+            # keras.utils.set_random_seed imports TensorFlow on every backend when it is
+            # installed: load it here, where its import notices are silenced.
+            import tensorflow  # noqa: F401
 
         from keras_gen.train import run
     return run(args)

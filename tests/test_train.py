@@ -1,5 +1,6 @@
 """The main job, `keras-gen-train` (keras_gen_cli + keras_gen.train)."""
 
+import importlib.util
 import json
 import os
 import shutil
@@ -28,6 +29,21 @@ def _run_help(command):
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     return result, time.perf_counter() - start
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="needs the torch backend")
+def test_backend_option_sets_keras_backend_before_keras_loads():
+    check = (
+        "import keras_gen_cli, os, sys\n"
+        "keras_gen_cli.configure_environment('torch')\n"
+        "import keras\n"
+        "print('BACKEND', keras.backend.backend(), os.environ['TF_CPP_MIN_LOG_LEVEL'])\n"
+    )
+    environ = {k: v for k, v in os.environ.items() if k not in ("KERAS_BACKEND", "TF_CPP_MIN_LOG_LEVEL")}
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
+                            timeout=120, env=environ)
+    assert result.returncode == 0, result.stderr
+    assert "BACKEND torch 2" in result.stdout
 
 
 def test_help_answers_at_once_without_importing_a_framework():
@@ -59,9 +75,16 @@ def test_cli_defaults_are_the_main_job_settings():
 
 
 def test_environment_backend_and_quiet_logs():
+    import keras
+
+    current = keras.backend.backend()
     environ = {}
-    assert keras_gen_cli.configure_environment("jax", environ=environ)
-    assert environ == {"KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    assert keras_gen_cli.configure_environment(current, environ=environ)
+    assert environ == {"KERAS_BACKEND": current, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    # Keras is already imported here: another backend cannot be chosen any more.
+    other = next(b for b in keras_gen_cli.BACKENDS if b != current)
+    with pytest.raises(SystemExit, match=f"KERAS_BACKEND={other}"):
+        keras_gen_cli.configure_environment(other, environ={})
     # A level the user chose is kept, and nothing else is silenced then.
     environ = {"TF_CPP_MIN_LOG_LEVEL": "0"}
     assert not keras_gen_cli.configure_environment(None, environ=environ)
@@ -81,7 +104,7 @@ def test_bad_arguments_are_refused_before_training(capsys):
 
 def test_main_job_reports_both_generators_and_draws_the_better(tmp_path):
     _, summary = train.train_dcgan_mnist(
-        output=str(tmp_path), epochs=2, batch_size=32, num_train=64, verbose=0,
+        output=str(tmp_path), epochs=2, batch_size=32, num_train=32, verbose=0,
         conditional=True, num_metric_samples=200, generator_learning_rate=1e-3,
         discriminator_learning_rate=1e-3,
     )
@@ -90,7 +113,7 @@ def test_main_job_reports_both_generators_and_draws_the_better(tmp_path):
         assert (tmp_path / name).is_file(), name
     with open(tmp_path / "metrics.json") as f:
         written = json.load(f)
-    assert written["train_images"] == 64 and written["epochs"] == 2
+    assert written["train_images"] == 32 and written["epochs"] == 2
     chosen = written["samples_from"]
     assert chosen in ("ema", "raw")
     both = written["generators"]
