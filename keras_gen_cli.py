@@ -1,4 +1,4 @@
-"""Command line of `keras-gen-train`, kept apart from the `keras_gen` package.
+"""Command lines of `keras-gen-train` and `keras-gen-judge`, kept apart from the `keras_gen` package.
 
 Importing `keras_gen` imports Keras and its backend (seconds); this module
 imports neither, so `keras-gen-train --help` answers at once and
@@ -143,6 +143,25 @@ def main(argv=None):
 
         from keras_gen.train import run
     return run(args)
+
+
+def judge(argv=None):
+    """`keras-gen-judge`: the human real-vs-fake study (`keras_gen.evaluation.human_study`).
+
+    The study's module uses only the standard library (and NumPy for image
+    arrays); it is loaded from its file so that the `keras_gen` package, which
+    imports Keras, is not imported at all.
+    """
+    name = "_keras_gen_human_study"
+    module = sys.modules.get(name)
+    if module is None:
+        package = importlib.util.find_spec("keras_gen")
+        path = os.path.join(package.submodule_search_locations[0], "evaluation", "human_study.py")
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up while it executes
+        spec.loader.exec_module(module)
+    return module.main(argv)
 
 
 if __name__ == "__main__":

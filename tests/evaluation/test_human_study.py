@@ -348,28 +348,25 @@ def test_http_judgment_round_trip(served):
 # --------------------------------------------------------------------------- command line
 
 NO_KERAS = """
-import importlib.util, sys, time
-start = time.perf_counter()
-spec = importlib.util.spec_from_file_location("human_study", sys.argv[1])
-module = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(module)
+import sys
+import keras_gen_cli
 try:
-    module.main(["--help"])
+    keras_gen_cli.judge(["--help"])
 except SystemExit:
     pass
 heavy = sorted(name for name in ("keras", "keras_gen", "tensorflow", "jax", "torch", "numpy")
                if name in sys.modules)
-print("HEAVY", heavy, "SECONDS", time.perf_counter() - start)
+print("HEAVY", heavy)
 """
 
 
 def test_cli_help_imports_neither_keras_nor_numpy():
-    result = subprocess.run([sys.executable, "-c", NO_KERAS, MODULE_FILE], capture_output=True,
-                            text=True, timeout=60)
+    # The `keras-gen-judge` entry point: no framework (nor the keras_gen package) is imported.
+    result = subprocess.run([sys.executable, "-c", NO_KERAS], capture_output=True, text=True,
+                            timeout=60)
     assert result.returncode == 0, result.stderr
     assert "usage: keras-gen-judge" in result.stdout and "--max-images" in result.stdout
-    assert "HEAVY [] SECONDS" in result.stdout
-    assert float(result.stdout.split("SECONDS")[1]) < 5.0  # about 0.05 s; loose for busy CI
+    assert "HEAVY []" in result.stdout
 
 
 def test_cli_runs_a_study_and_reports_on_ctrl_c(folders, tmp_path):
