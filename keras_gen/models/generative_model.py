@@ -266,10 +266,20 @@ class GenerativeModel(PhaseTrainer, keras.Model):
         `optimizer_names()`); names left out use the defaults of the model's
         paper (`default_optimizers()`).
 
+        Under the `"mixed_float16"` dtype policy (of the model or any of its
+        layers), each optimizer is wrapped in its own
+        `keras.optimizers.LossScaleOptimizer`: every phase scales its own
+        loss, and an update whose scaled gradients overflow is skipped while
+        that optimizer's loss scale falls (`model.optimizers[name]` is then
+        the wrapper; `.inner_optimizer` is the one passed). Optimizers that
+        are already `LossScaleOptimizer`s are kept as given.
+
         Args:
             optimizers: alternatively, a dict `name -> optimizer`.
             **kwargs: `<name>_optimizer=` entries, and Keras's
-                `run_eagerly`, `jit_compile`, `steps_per_execution`.
+                `run_eagerly`, `jit_compile`, `steps_per_execution`,
+                `auto_scale_loss` (False: no loss scaling under
+                `"mixed_float16"`).
         """
         names = self.optimizer_names()
         if optimizers is not None and not isinstance(optimizers, dict):
@@ -289,7 +299,7 @@ class GenerativeModel(PhaseTrainer, keras.Model):
             given[name] = kwargs.pop(key)
         self._compile_optimizers(given, **kwargs)
 
-    def _compile_optimizers(self, optimizers, **kwargs):
+    def _compile_optimizers(self, optimizers, auto_scale_loss=True, **kwargs):
         """Compiles with a dict `name -> optimizer` (None means the default)."""
         names = self.optimizer_names()
         unknown = sorted(k for k, v in optimizers.items() if k not in names and v is not None)
@@ -316,8 +326,17 @@ class GenerativeModel(PhaseTrainer, keras.Model):
                     f"No optimizer given for {name!r}: pass `{name}_optimizer=` to compile()."
                 )
             resolved[name] = keras.optimizers.get(optimizer)
+        if auto_scale_loss and self._uses_mixed_float16():
+            # One scale per optimizer: each phase scales its own loss.
+            resolved = {
+                name: optimizer
+                if isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+                else keras.optimizers.LossScaleOptimizer(optimizer)
+                for name, optimizer in resolved.items()
+            }
         group = OptimizerGroup(resolved)
-        super().compile(optimizer=group, **kwargs)
+        # Keras would wrap the group itself in one LossScaleOptimizer.
+        super().compile(optimizer=group, auto_scale_loss=False, **kwargs)
         variables_by_name = {name: [] for name in names}
         for phase in self.phases():
             known = {id(v) for v in variables_by_name[phase.optimizer]}
@@ -326,6 +345,12 @@ class GenerativeModel(PhaseTrainer, keras.Model):
             )
         group.build_groups(variables_by_name)
         self._create_loss_trackers()
+
+    def _uses_mixed_float16(self):
+        return any(
+            getattr(getattr(layer, "dtype_policy", None), "name", None) == "mixed_float16"
+            for layer in self._flatten_layers(include_self=True)
+        )
 
     def _create_loss_trackers(self):
         from keras_gen.metrics.directions import MonitorDirections
@@ -483,16 +508,34 @@ class GenerativeModel(PhaseTrainer, keras.Model):
 
 
 class NonFiniteLossMonitor(keras.callbacks.Callback):
-    """Stops training at the first step whose logged loss is NaN or Inf.
+    """Stops training at the first step whose loss or gradients are NaN or Inf.
 
-    The trainer has already refused to apply that step's update, so the
-    weights stay those of the previous step. Added by `GenerativeModel.fit`.
+    Every phase's total loss and gradients are checked, not only the values
+    it logs: when they are not finite the trainer logs NaN for each value of
+    that phase (see `PhaseTrainerMixin._apply_phase`), so a NaN total made
+    of finite parts (e.g. a NaN loss weight) is seen here too. The trainer
+    has already left that phase's weights and optimizer state as they were
+    before the step. The warning names the epoch, the step and the phase.
+    An overflow of the scaled gradients under dynamic loss scaling
+    (`mixed_float16`) is expected and is not reported: that update is
+    skipped and the loss scale falls. Added by `GenerativeModel.fit`.
     """
 
     def __init__(self):
         super().__init__()
         self.epoch = 0
         self.failed_step = None
+        self.failed_phases = None
+        self._phases_by_log = {}
+
+    def on_train_begin(self, logs=None):
+        self._phases_by_log = {}
+        phases = getattr(self.model, "phases", None)
+        for phase in phases() if phases is not None else []:
+            for name in phase.log_names:
+                self._phases_by_log.setdefault(name, [])
+                if phase.name not in self._phases_by_log[name]:
+                    self._phases_by_log[name].append(phase.name)
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
@@ -510,11 +553,18 @@ class NonFiniteLossMonitor(keras.callbacks.Callback):
                 bad[key] = value
         if bad:
             self.failed_step = (self.epoch + 1, batch + 1)
+            phases = []
+            for key in bad:
+                phases.extend(p for p in self._phases_by_log.get(key, []) if p not in phases)
+            self.failed_phases = phases
             self.model.stop_training = True
+            names = ", ".join(repr(p) for p in phases)
+            where = {0: "a phase", 1: f"phase {names}"}.get(len(phases), f"phases {names}")
             message = (
-                f"Non-finite loss {bad} at epoch {self.epoch + 1}, step {batch + 1}: "
-                "the update of that step was not applied and training stopped. "
-                "Check the input data for NaN/Inf values, or lower the learning rate."
+                f"Non-finite loss or gradients in {where} at epoch {self.epoch + 1}, "
+                f"step {batch + 1} (logged {bad}): that update was not applied and "
+                "training stopped. Check the input data for NaN/Inf values and the "
+                "loss weights, or lower the learning rate."
             )
             warnings.warn(message, RuntimeWarning, stacklevel=2)
 

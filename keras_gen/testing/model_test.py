@@ -242,18 +242,52 @@ def check_saving_round_trips(model, outputs_fn=None):
 
 
 def check_non_finite_step_is_guarded(model, data, batch_size):
-    """A NaN batch stops training after that step, with a warning, and writes no NaN."""
+    """A NaN batch stops training with a warning and leaves its phases exactly as they were.
+
+    `model` has trained on clean data before. A fit whose first batch is
+    NaN stops after that step with a warning naming the phases whose loss
+    or gradients were not finite, and writes no non-finite value. Bit for
+    bit as after the clean training: the variables of those phases and
+    every variable of their optimizers (update counts, moments), unless a
+    phase that trained in that step shares them (a GAN's generator, whose
+    loss does not read the batch); and, when every phase that ran was
+    skipped, the guarded non-trainable state (e.g. BatchNorm statistics).
+    """
     x, y = _fit_args(data)
     x = np.array(x, copy=True)
     x[:batch_size] = np.nan
-    steps_before = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+    step = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+    phases = model.phases()
+    inner = {name: list(o.variables) for name, o in model.optimizer.optimizers.items()}
+    excluded = {id(v) for v in model._variables_excluded_from_guard()}
+    state = [
+        v for v in model.variables if keras.backend.is_float_dtype(v.dtype) and id(v) not in excluded
+    ]
+    tracked = {id(v): v for v in state + [v for vs in inner.values() for v in vs]}
+    before = dict(zip(tracked, snapshot_weights(list(tracked.values()))))
+
+    def owned(some_phases):
+        return {id(v) for p in some_phases for v in list(p.variables) + inner[p.optimizer]}
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
-    assert any("Non-finite loss" in str(w.message) for w in caught), "no warning"
-    steps = int(keras.ops.convert_to_numpy(model.optimizer.iterations)) - steps_before
+    messages = [str(w.message) for w in caught if "Non-finite loss" in str(w.message)]
+    assert messages, "no warning"
+    steps = int(keras.ops.convert_to_numpy(model.optimizer.iterations)) - step
     assert steps == 1, f"training went on for {steps} steps after a NaN batch"
     for variable in model.variables:
         value = keras.ops.convert_to_numpy(variable)
         if np.issubdtype(value.dtype, np.floating):
             assert np.all(np.isfinite(value)), f"{variable.path} is not finite"
+    failed = [p for p in phases if f"{p.name!r}" in messages[0]]
+    assert failed, f"the warning names no phase: {messages[0]}"
+    trained = [p for p in phases if p not in failed and step % p.interval == 0]
+    unchanged = owned(failed) - owned(trained)
+    if not trained:
+        unchanged |= {id(v) for v in state}
+    for key in unchanged:
+        np.testing.assert_array_equal(
+            keras.ops.convert_to_numpy(tracked[key]), before[key],
+            err_msg=f"the skipped NaN step changed {tracked[key].path}",
+        )

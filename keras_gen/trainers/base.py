@@ -2,14 +2,17 @@
 
 The adapters in `tensorflow_trainer.py`, `jax_trainer.py` and
 `torch_trainer.py` differ only in how they obtain gradients; everything they
-do with them (skipping non-finite steps, applying the phase's optimizer and
-constraint, updating loss trackers) lives here, written with `keras.ops` and
-`Variable.assign`, which also works inside JAX's stateless scope.
+do with them (skipping non-finite steps exactly, dynamic loss scaling,
+applying the phase's optimizer and constraint, updating loss trackers) lives
+here, written with `keras.ops` and `Variable.assign`, which also works inside
+JAX's stateless scope.
 """
 
 import contextlib
 
+from keras import backend
 from keras import ops
+from keras.optimizers import LossScaleOptimizer
 
 
 class PhaseTrainerMixin:
@@ -74,41 +77,126 @@ class PhaseTrainerMixin:
         if tracker is not None and gate is not None:
             tracker.update_state(ops.cast(gate, "float32"))
 
-    def _apply_phase(self, phase, loss, grads, snapshot, logs=None):
-        """Applies one phase's gradients, skipping the update if not finite.
+    def _loss_to_differentiate(self, phase, loss):
+        """The loss whose gradients `_apply_phase` receives for `phase`.
 
-        A step whose loss or gradients contain NaN/Inf applies zero gradients
-        and restores normalization statistics to their values before the
-        step, so no non-finite value is written into the model; the
-        non-finite loss is logged, and `fit()` stops after that step. A
-        phase closed by its gate (see `_phase_gate`) leaves its weights and
-        optimizer state exactly as they were.
+        The loss in float32, multiplied by the loss scale when the phase's
+        optimizer is a `keras.optimizers.LossScaleOptimizer` (dynamic loss
+        scaling under `mixed_float16`; each optimizer keeps its own scale).
+        """
+        loss = ops.cast(loss, "float32")
+        optimizer = self.optimizer[phase.optimizer]
+        if isinstance(optimizer, LossScaleOptimizer):
+            return optimizer.scale_loss(loss)
+        return loss
+
+    def _apply_phase(self, phase, loss, grads, snapshot, logs=None):
+        """Applies one phase's gradients, or leaves the phase exactly as it was.
+
+        The update applies only when the phase's total loss `loss` and all
+        its gradients are finite and its gate (see `_phase_gate`) is open.
+        Otherwise the phase's variables and every variable of its optimizer
+        (step count, moments) keep their values from before the update, bit
+        for bit; when the loss or gradients are not finite, the guarded
+        non-trainable state in `snapshot` (e.g. BatchNorm statistics) is
+        restored as well, so no non-finite value is written into the model.
+
+        Under dynamic loss scaling (the phase's optimizer is a
+        `keras.optimizers.LossScaleOptimizer`, as `compile()` sets up under
+        `mixed_float16`), `grads` are those of the scaled loss
+        (`_loss_to_differentiate`) and are unscaled for the inner optimizer.
+        Non-finite gradients with a finite loss are an overflow, expected
+        under float16: the update is skipped as above and the loss scale
+        halves; after `dynamic_growth_steps` applied updates in a row it
+        doubles. A step with a non-finite loss or a closed gate leaves the
+        scale as it was.
+
+        Returns:
+            A scalar boolean tensor: False when the step is an error, i.e.
+            the unscaled loss, or (without loss scaling) a gradient, is not
+            finite. Trainers pass it to `_update_trackers`, which then logs
+            NaN for every value of the phase, so that `fit()`'s
+            `NonFiniteLossMonitor` sees the phase's total, not only its parts.
         """
         grads = [ops.zeros_like(v) if g is None else g for g, v in zip(grads, phase.variables)]
-        finite = ops.all(ops.isfinite(loss))
-        for g in grads:
-            finite = ops.logical_and(finite, ops.all(ops.isfinite(g)))
-        grads = [ops.where(finite, g, ops.zeros_like(g)) for g in grads]
         optimizer = self.optimizer[phase.optimizer]
+        scaling = isinstance(optimizer, LossScaleOptimizer)
         gate = self._phase_gate(phase, logs or {})
+        flags = [ops.all(ops.isfinite(loss)), self._all_finite(grads)]
         if gate is not None:
-            kept = [(v, ops.copy(v.value)) for v in list(phase.variables) + list(optimizer.variables)]
-        optimizer.apply(grads, phase.variables)
-        if phase.constraint is not None:
-            for variable in phase.variables:
-                variable.assign(phase.constraint(variable.value))
-        for variable, old_value in snapshot:
-            variable.assign(ops.where(finite, variable.value, old_value))
-        if gate is not None:
-            for variable, old_value in kept:
-                variable.assign(ops.where(gate, variable.value, old_value))
-            self._record_gate(phase, gate)
+            flags.append(gate)
+        flags = self._agree_across_replicas(flags)
+        loss_finite, grads_finite = flags[0], flags[1]
+        gate = flags[2] if gate is not None else None
+        finite = ops.logical_and(loss_finite, grads_finite)
+        applies = finite if gate is None else ops.logical_and(finite, gate)
 
-    def _update_trackers(self, logs):
+        def update():
+            if scaling:
+                scale = optimizer.dynamic_scale.value
+                unscaled = [
+                    g if getattr(v, "overwrite_with_gradient", False)
+                    else ops.divide(g, ops.cast(scale, g.dtype))
+                    for g, v in zip(grads, phase.variables)
+                ]
+                optimizer.inner_optimizer.apply(unscaled, phase.variables)
+            else:
+                optimizer.apply(grads, phase.variables)
+            if phase.constraint is not None:
+                for variable in phase.variables:
+                    variable.assign(phase.constraint(variable.value))
+
+        self._apply_if(applies, update, list(phase.variables) + list(optimizer.variables))
+        if scaling:
+            attempted = loss_finite if gate is None else ops.logical_and(loss_finite, gate)
+            _update_loss_scale(optimizer, attempted, grads_finite)
+        self._keep_if(finite, snapshot)
+        self._record_gate(phase, gate)
+        return loss_finite if scaling else finite
+
+    def _all_finite(self, tensors):
+        """Whether every entry of every tensor is finite (a scalar boolean tensor)."""
+        finite = ops.convert_to_tensor(True)
+        for tensor in tensors:
+            finite = ops.logical_and(finite, ops.all(ops.isfinite(tensor)))
+        return finite
+
+    def _agree_across_replicas(self, flags):
+        """The flags, made equal on every replica (a backend with replicas overrides it)."""
+        return flags
+
+    def _apply_if(self, condition, update, variables):
+        """Runs `update()`; where `condition` is False, `variables` keep their old values.
+
+        Written as a selection (the update is computed, then discarded), so
+        it runs unchanged in TF graphs, under JAX tracing and in replica
+        contexts; XLA fuses the selection into the update. A backend may
+        branch instead (a Python `if` on torch, `tf.cond` on one TF replica).
+        """
+        kept = [(v, ops.copy(v.value)) for v in _unique(variables)]
+        update()
+        self._keep_if(condition, kept)
+
+    def _keep_if(self, condition, kept):
+        """Where `condition` is False, assigns each `(variable, old value)` pair back."""
+        for variable, old_value in kept:
+            variable.assign(ops.where(condition, variable.value, old_value))
+
+    def _update_trackers(self, logs, valid=None):
+        """Adds a phase's logged values to their running means.
+
+        With `valid` (from `_apply_phase`) False, every float value is
+        logged as NaN: the phase's total loss or gradients were not finite,
+        even if the parts it logs are.
+        """
         for name, value in logs.items():
             tracker = self._loss_trackers.get(name)
-            if tracker is not None:
-                tracker.update_state(ops.stop_gradient(value))
+            if tracker is None:
+                continue
+            value = ops.stop_gradient(ops.convert_to_tensor(value))
+            if valid is not None and backend.is_float_dtype(value.dtype):
+                value = ops.where(valid, value, ops.full_like(value, float("nan")))
+            tracker.update_state(value)
 
     def _tracker_results(self):
         return {name: tracker.result() for name, tracker in self._loss_trackers.items()}
@@ -126,3 +214,27 @@ class PhaseTrainerMixin:
             _, logs = self.compute_phase_loss(phase.name, data, training=False)
             self._update_trackers(logs)
         return self._tracker_results()
+
+
+def _unique(variables):
+    seen = set()
+    return [v for v in variables if not (id(v) in seen or seen.add(id(v)))]
+
+
+def _update_loss_scale(optimizer, attempted, grads_finite):
+    """Dynamic loss scaling of a `LossScaleOptimizer`, as Keras does it, as a selection.
+
+    Where `attempted`: finite gradients count a step and double the scale
+    after `dynamic_growth_steps` of them; non-finite ones halve it and reset
+    the count. Otherwise the scale and count stay as they are.
+    """
+    counter = optimizer.step_counter
+    scale = optimizer.dynamic_scale
+    count = counter.value
+    grow = ops.logical_and(grads_finite, ops.equal(count, optimizer.dynamic_growth_steps - 1))
+    zero = ops.zeros_like(count)
+    new_count = ops.where(grads_finite, ops.where(grow, zero, count + 1), zero)
+    value = scale.value
+    new_value = ops.where(grads_finite, ops.where(grow, value * 2.0, value), value * 0.5)
+    counter.assign(ops.where(attempted, new_count, count))
+    scale.assign(ops.where(attempted, new_value, value))

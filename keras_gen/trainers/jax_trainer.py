@@ -94,14 +94,15 @@ class JAXPhaseTrainer(PhaseTrainerMixin):
             inner = _scope_with(scope, variables, values)
             with inner:
                 loss, logs = self.compute_phase_loss(phase.name, data, training=True)
-            return loss, (logs, inner.state_mapping)
+                differentiated = self._loss_to_differentiate(phase, loss)
+            return differentiated, (loss, logs, inner.state_mapping)
 
         snapshot = self._snapshot_state()
         values = [scope.get_current_value(v) for v in variables]
-        (loss, (logs, updated)), grads = jax.value_and_grad(loss_fn, has_aux=True)(values)
+        (_, (loss, logs, updated)), grads = jax.value_and_grad(loss_fn, has_aux=True)(values)
         scope.state_mapping.update(updated)
-        self._apply_phase(phase, loss, grads, snapshot, logs)
-        self._update_trackers(logs)
+        valid = self._apply_phase(phase, loss, grads, snapshot, logs)
+        self._update_trackers(logs, valid)
 
     def test_step(self, state, data):
         groups, mapping = _state_mapping(self, state, with_optimizer=False)

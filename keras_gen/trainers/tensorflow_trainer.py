@@ -31,10 +31,36 @@ class TensorFlowPhaseTrainer(PhaseTrainerMixin):
             snapshot = self._snapshot_state()
             with tf.GradientTape() as tape:
                 loss, logs = self.compute_phase_loss(phase.name, data, training=True)
-                scaled_loss = loss / replicas if replicas > 1 else loss
-            grads = tape.gradient(scaled_loss, phase.variables)
-            self._apply_phase(phase, loss, grads, snapshot, logs)
-            self._update_trackers(logs)
+                replica_loss = loss / replicas if replicas > 1 else loss
+                differentiated = self._loss_to_differentiate(phase, replica_loss)
+            grads = tape.gradient(differentiated, phase.variables)
+            valid = self._apply_phase(phase, loss, grads, snapshot, logs)
+            self._update_trackers(logs, valid)
+
+    def _apply_if(self, condition, update, variables):
+        # On one replica a `tf.cond` skips the update instead of computing
+        # and discarding it. Under tf.distribute the optimizer synchronises
+        # replicas inside `update()`, which a cond branch may not do: there
+        # the update is selected, as on JAX.
+        if tf.distribute.get_strategy().num_replicas_in_sync > 1:
+            return super()._apply_if(condition, update, variables)
+
+        def run():
+            update()
+            return tf.constant(True)
+
+        tf.cond(condition, run, lambda: tf.constant(False))
+
+    def _agree_across_replicas(self, flags):
+        # Under tf.distribute each replica sees its own part of the batch:
+        # a step applies only where every replica found it finite, so that
+        # mirrored weights and optimizer state stay equal.
+        context = tf.distribute.get_replica_context()
+        if context is None or context.num_replicas_in_sync == 1:
+            return flags
+        failures = tf.stack([1.0 - tf.cast(flag, tf.float32) for flag in flags])
+        failures = context.all_reduce(tf.distribute.ReduceOp.SUM, failures)
+        return [failures[i] < 0.5 for i in range(len(flags))]
 
     def test_step(self, data):
         return self._evaluate_phases(data)
