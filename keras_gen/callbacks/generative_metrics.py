@@ -172,6 +172,10 @@ class GenerativeMetrics(keras.callbacks.Callback):
         directions = {}
         for name in self.metric_names:
             directions.update(METRIC_CLASSES[name].directions)
+        if self.compare_ema:
+            # The keys of each generator when the model keeps an EMA (see the class doc).
+            for key, direction in list(directions.items()):
+                directions[f"ema_{key}"] = directions[f"raw_{key}"] = direction
         return directions
 
     def set_model(self, model):

@@ -185,6 +185,9 @@ def test_metrics_and_grid_report_both_generators_and_use_the_better(tmp_path):
     assert logs["ema_better"] in (0.0, 1.0)
     assert logs["fid"] == logs[f"{chosen}_fid"]
     assert metrics.selected_generator == chosen == grid.generators[-1]
+    # Monitors know which way each generator's keys improve.
+    assert metrics.directions["ema_fid"] == metrics.directions["raw_fid"] == "down"
+    assert metrics.directions["raw_is"] == "up"
     other = "raw" if chosen == "ema" else "ema"
     assert (tmp_path / f"samples_epoch_001_{other}.png").is_file()
 
