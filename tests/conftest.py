@@ -26,30 +26,31 @@ def backend():
 
 
 QUALITY_BACKEND_VARIABLE = "KERAS_GEN_QUALITY_BACKEND"
-
-
-ONE_BACKEND_MARKERS = ("quality", "guide")
+GUIDE_BACKEND_VARIABLE = "KERAS_GEN_GUIDE_BACKEND"
 
 
 def pytest_collection_modifyitems(config, items):
     """Runs `quality` tests (does a short training run learn?) and `guide` runs on one backend.
 
     `KERAS_GEN_QUALITY_BACKEND` names that backend (CI rotates it); unset or
-    "all" runs them everywhere. Every model's contract test runs on every
-    backend regardless.
+    "all" runs them everywhere. `KERAS_GEN_GUIDE_BACKEND`, when set, chooses
+    the guides' backend separately ("none": no guide runs). Every model's
+    contract test runs on every backend regardless.
     """
-    chosen = os.environ.get(QUALITY_BACKEND_VARIABLE, "all")
+    quality = os.environ.get(QUALITY_BACKEND_VARIABLE, "all")
+    choices = {
+        "quality": (quality, QUALITY_BACKEND_VARIABLE, "learning-quality test"),
+        "guide": (os.environ.get(GUIDE_BACKEND_VARIABLE, quality),
+                  GUIDE_BACKEND_VARIABLE if GUIDE_BACKEND_VARIABLE in os.environ
+                  else QUALITY_BACKEND_VARIABLE, "guide run"),
+    }
     backend = keras.backend.backend()
-    if chosen in ("all", backend):
-        return
     for item in items:
-        marker = next((m for m in ONE_BACKEND_MARKERS if m in item.keywords), None)
-        if marker is not None:
-            kind = "learning-quality test" if marker == "quality" else "guide run"
-            item.add_marker(pytest.mark.skip(
-                reason=f"{kind}: this run checks them on {chosen} "
-                f"({QUALITY_BACKEND_VARIABLE}={chosen})"
-            ))
+        for marker, (chosen, variable, kind) in choices.items():
+            if marker in item.keywords and chosen not in ("all", backend):
+                where = "not in this run" if chosen == "none" else f"this run checks them on {chosen}"
+                item.add_marker(pytest.mark.skip(reason=f"{kind}: {where} ({variable}={chosen})"))
+                break
 
 
 def pytest_configure(config):

@@ -97,6 +97,7 @@ def test_bad_arguments_are_refused_before_training(capsys):
         keras_gen_cli.main(["--backend", "theano"])
 
 
+@pytest.mark.guide  # the main job end to end: runs on the rotating backend
 def test_main_job_reports_both_generators_and_draws_the_better(tmp_path):
     _, summary = train.train_dcgan_mnist(
         output=str(tmp_path), epochs=2, batch_size=32, num_train=32, verbose=0,
@@ -128,6 +129,7 @@ def test_main_job_reports_both_generators_and_draws_the_better(tmp_path):
     assert {"ema_fid", "raw_fid", "ema_better"} <= set(history)
 
 
+@pytest.mark.guide  # the main job end to end: runs on the rotating backend
 def test_command_lists_what_it_wrote(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")  # the job leaves a set level alone
     output = tmp_path / "run"
