@@ -5,7 +5,6 @@ import numpy as np
 from keras import ops
 
 from keras_gen.models import validation
-from keras_gen.models import validation
 from keras_gen.models.gan.gan import GAN
 from keras_gen.models.validation import array_second_element
 from keras_gen.models.validation import check_class_labels
@@ -69,10 +68,6 @@ def _check_discriminator(discriminator, conditioning, num_classes):
             "projection), or use conditioning='auxiliary' for a discriminator with "
             "a class head."
         )
-    validation.check_logits_shape(
-        tuple(outputs[0].shape), "discriminator",
-        f"Build it with {builder}, or use conditioning='auxiliary' for a class head.",
-    )
     validation.check_logits_shape(
         tuple(outputs[0].shape), "discriminator",
         f"Build it with {builder}, or use conditioning='auxiliary' for a class head.",
@@ -171,19 +166,10 @@ class ConditionalGAN(GAN):
                 f" (e.g. keras_gen.networks.conditional_dcgan_{name}(..., "
                 f"num_classes={num_classes}))",
             )
-        for network, name in ((generator, "generator"), (discriminator, "discriminator")):
-            validation.check_network_classes(
-                network, num_classes, name,
-                f" (e.g. keras_gen.networks.conditional_dcgan_{name}(..., "
-                f"num_classes={num_classes}))",
-            )
         super().__init__(generator, discriminator, latent_dim=latent_dim, **kwargs)
         self.num_classes = num_classes
         self.conditioning = conditioning
         self.auxiliary_weight = float(auxiliary_weight)
-
-    def check_discriminator_output(self):
-        """Done by the constructor, which knows the conditioning (see `GAN`)."""
 
     def check_discriminator_output(self):
         """Done by the constructor, which knows the conditioning (see `GAN`)."""
