@@ -3,7 +3,6 @@
 import http.client
 import io
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -407,7 +406,11 @@ def test_cli_runs_a_study_and_reports_on_ctrl_c(folders, tmp_path):
 
 
 def test_console_script_is_registered():
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    with open(os.path.join(root, "pyproject.toml"), encoding="utf-8") as f:
-        text = f.read()
-    assert 'keras-gen-judge = "keras_gen.evaluation.human_study:main"' in text
+    from importlib import metadata
+
+    import keras_gen_cli
+
+    scripts = {entry.name: entry for entry in metadata.entry_points(group="console_scripts")}
+    if "keras-gen-judge" not in scripts:
+        pytest.skip("keras-gen is not installed (pip install .): no console scripts to check")
+    assert scripts["keras-gen-judge"].load() is keras_gen_cli.judge
