@@ -307,7 +307,9 @@ def check_upsampling(upsampling):
         )
 
 
-def upsample_conv(x, filters, upsampling, name, kernel_size=4, use_bias=True, suffix_conv_name=False):
+def upsample_conv(
+    x, filters, upsampling, name, kernel_size=4, use_bias=True, suffix_conv_name=False, dtype=None
+):
     """Doubles the spatial size of `x` and maps it to `filters` channels.
 
     - `"transpose"`: a stride-2 `Conv2DTranspose` with `kernel_size` (the
@@ -330,6 +332,9 @@ def upsample_conv(x, filters, upsampling, name, kernel_size=4, use_bias=True, su
         suffix_conv_name: name the convolution `{name}_conv` (and the
             transposed one `{name}_conv_transpose`), as the DCGAN builders
             do; False names it `name`, as the image-to-image builders do.
+        dtype: dtype policy of the layers (None: the global policy); an
+            output layer passes "float32" so that it computes in float32
+            under a mixed policy.
 
     Returns:
         The feature map at twice the side.
@@ -341,7 +346,7 @@ def upsample_conv(x, filters, upsampling, name, kernel_size=4, use_bias=True, su
     ```
     """
     check_upsampling(upsampling)
-    conv_kwargs = {"use_bias": use_bias, "kernel_initializer": normal_init()}
+    conv_kwargs = {"use_bias": use_bias, "kernel_initializer": normal_init(), "dtype": dtype}
     if upsampling == "transpose":
         conv_name = f"{name}_conv_transpose" if suffix_conv_name else name
         return keras.layers.Conv2DTranspose(
@@ -349,10 +354,10 @@ def upsample_conv(x, filters, upsampling, name, kernel_size=4, use_bias=True, su
         )(x)
     conv_name = f"{name}_conv" if suffix_conv_name else name
     if upsampling == "resize":
-        x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize")(x)
+        x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize", dtype=dtype)(x)
         return keras.layers.Conv2D(filters, 3, padding="same", name=conv_name, **conv_kwargs)(x)
     x = keras.layers.Conv2D(4 * filters, 3, padding="same", name=conv_name, **conv_kwargs)(x)
-    return DepthToSpace(2, name=f"{name}_depth_to_space")(x)
+    return DepthToSpace(2, name=f"{name}_depth_to_space", dtype=dtype)(x)
 
 
 # ------------------------------------------------------------ residual blocks

@@ -25,7 +25,7 @@ from keras_gen.networks.blocks import normal_init
 from keras_gen.networks.blocks import upsample_conv
 
 
-def _conv(x, filters, kernel_size, name, strides=1, padding="valid"):
+def _conv(x, filters, kernel_size, name, strides=1, padding="valid", dtype=None):
     return keras.layers.Conv2D(
         filters,
         kernel_size,
@@ -33,6 +33,7 @@ def _conv(x, filters, kernel_size, name, strides=1, padding="valid"):
         padding=padding,
         kernel_initializer=normal_init(),
         name=name,
+        dtype=dtype,
     )(x)
 
 
@@ -123,6 +124,7 @@ def resnet_generator(
         x = keras.layers.ReLU(name=f"up{index}_relu")(x)
 
     x = ReflectionPadding2D(3, name="output_pad")(x)
-    x = _conv(x, output_channels, 7, "output_conv")
+    # The output layer computes in float32 under a mixed policy (as the losses do).
+    x = _conv(x, output_channels, 7, "output_conv", dtype="float32")
     outputs = keras.layers.Activation("tanh", dtype="float32", name="output_tanh")(x)
     return keras.Model(inputs, outputs, name=name)

@@ -129,6 +129,7 @@ def unet_generator(
         x = keras.layers.ReLU(name=f"up{level}_relu")(x)
         x = keras.layers.Concatenate(name=f"up{level}_skip")([x, skip])
 
-    x = upsample_conv(x, output_channels, upsampling, "output_conv")
+    # The output layer computes in float32 under a mixed policy (as the losses do).
+    x = upsample_conv(x, output_channels, upsampling, "output_conv", dtype="float32")
     outputs = keras.layers.Activation("tanh", dtype="float32", name="output_tanh")(x)
     return keras.Model(inputs, outputs, name=name)

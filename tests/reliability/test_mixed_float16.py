@@ -89,3 +89,26 @@ def test_mixed_bfloat16_trains_without_loss_scaling(policy):
     assert messages == []
     assert all(np.isfinite(v).all() for v in history.values()), history
     assert value(gan.optimizers["discriminator"].iterations) == 16
+
+
+@pytest.mark.parametrize("name", sorted(keras_gen.testing.MODEL_CASES))
+def test_every_model_case_trains_under_mixed_float16(policy, name):
+    """Every registered model trains with finite losses under mixed_float16 (one epoch)."""
+    case = keras_gen.testing.MODEL_CASES[name]
+    policy("mixed_float16")
+    keras.utils.set_random_seed(0)
+    model = case.model_class(**case.init_kwargs())
+    model.compile()
+    data = case.data()
+    history, messages = fit_data(model, data, case.batch_size)
+    assert messages == [], messages
+    assert all(np.isfinite(v).all() for v in history.values()), history
+    assert all(isinstance(o, keras.optimizers.LossScaleOptimizer) for o in model.optimizers.values())
+
+
+def fit_data(model, data, batch_size):
+    x, y = data if len(data) == 2 else (data[0], None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = model.fit(x, y, batch_size=batch_size, shuffle=False, verbose=0).history
+    return history, [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]

@@ -283,6 +283,11 @@ class GAN(GenerativeModel):
         """`(logits, extras)`: the discriminator's logits and any further outputs (None)."""
         return self.discriminator(images, training=training), None
 
+    def discriminate_in_float32(self, images, condition, training=True):
+        """`discriminate` with float32 logits: the losses and penalties are float32 under a mixed policy."""
+        logits, extras = self.discriminate(images, condition, training)
+        return ops.cast(logits, "float32"), extras
+
     def auxiliary_log_names(self, phase):
         """Names of the values `auxiliary_loss` logs for `phase` (none here)."""
         return ()
@@ -329,14 +334,14 @@ class GAN(GenerativeModel):
         fake_condition = self.fake_condition(batch_size)
         if phase == "generator":
             fake = self.augment(self.fake_samples(batch_size, phase, training, fake_condition), training)
-            logits, extras = self.discriminate(fake, fake_condition, training)
+            logits, extras = self.discriminate_in_float32(fake, fake_condition, training)
             g_loss = self.adversarial_loss.generator(logits)
             auxiliary, logs = self.auxiliary_loss(phase, [(fake_condition, extras)])
             logs = {"g_loss": g_loss, **logs}
             return self.add_regularization(self.generator, g_loss + auxiliary, logs, "g_reg"), logs
         real = self.augment(real, training)
         # The penalty's critic is conditioned on the real batch's condition.
-        critic = lambda x: self.discriminate(x, condition, training)[0]  # noqa: E731
+        critic = lambda x: self.discriminate_in_float32(x, condition, training)[0]  # noqa: E731
         fake = None
         if phase == "discriminator" or self.gradient_penalty == "wgan_gp":
             fake = self.fake_samples(batch_size, phase, training, fake_condition)
@@ -344,8 +349,8 @@ class GAN(GenerativeModel):
         if phase == "discriminator_penalty":
             penalty = self.gradient_penalty_value(critic, real, fake)
             return self._penalty_scale() * penalty, {self.gradient_penalty: penalty}
-        real_logits, real_extras = self.discriminate(real, condition, training)
-        fake_logits, fake_extras = self.discriminate(fake, fake_condition, training)
+        real_logits, real_extras = self.discriminate_in_float32(real, condition, training)
+        fake_logits, fake_extras = self.discriminate_in_float32(fake, fake_condition, training)
         d_loss = self.adversarial_loss.discriminator(real_logits, fake_logits)
         auxiliary, logs = self.auxiliary_loss(
             phase, [(condition, real_extras), (fake_condition, fake_extras)]
