@@ -30,6 +30,17 @@ def tiny_discriminator(input_shape=(2,), units=16, batch_norm=False, name="discr
     return keras.Model(inputs, outputs, name=name)
 
 
+def tiny_feature_extractor(image_shape=(8, 8, 1), num_features=5, num_classes=3):
+    """A dense stand-in for a metrics feature extractor: `{"features", "probabilities"}`."""
+    inputs = keras.Input(image_shape)
+    flat = keras.layers.Flatten()(inputs)
+    outputs = {
+        "features": keras.layers.Dense(num_features)(flat),
+        "probabilities": keras.layers.Dense(num_classes, activation="softmax")(flat),
+    }
+    return keras.Model(inputs, outputs)
+
+
 def dense_encoder(image_shape=(4, 4, 1), latent_dim=2, variational=True, num_classes=None):
     """Flatten -> [mean, log_var] (or one code) through linear heads."""
     image = keras.Input(image_shape, name="image")

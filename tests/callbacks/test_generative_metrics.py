@@ -6,6 +6,7 @@ import pytest
 
 import keras_gen
 from keras_gen.callbacks.generative_metrics import GenerativeMetrics
+from keras_gen.testing.models import tiny_feature_extractor
 
 LATENT_DIM = 4
 
@@ -42,16 +43,6 @@ class StandIn(GeneratorOnly):
         return self.generator(latents, training=False)
 
 
-def tiny_extractor():
-    inputs = keras.Input((8, 8, 1))
-    flat = keras.layers.Flatten()(inputs)
-    outputs = {
-        "features": keras.layers.Dense(5)(flat),
-        "probabilities": keras.layers.Dense(3, activation="softmax")(flat),
-    }
-    return keras.Model(inputs, outputs)
-
-
 def real_images(n=40):
     return np.random.default_rng(0).uniform(-1, 1, (n, 8, 8, 1)).astype("float32")
 
@@ -69,7 +60,7 @@ def test_metrics_reach_history_and_model_checkpoint(tmp_path):
         metrics=("fid", "kid", "is", "pr"),
         num_samples=24,
         batch_size=10,
-        feature_extractor=tiny_extractor(),
+        feature_extractor=tiny_feature_extractor(),
         kid_subsets=5,
         kid_subset_size=20,
         verbose=0,
@@ -92,7 +83,7 @@ def test_metrics_reach_history_and_model_checkpoint(tmp_path):
 
 def test_values_match_the_metric_functions():
     model = StandIn()
-    extractor = keras_gen.metrics.get_feature_extractor(tiny_extractor())
+    extractor = keras_gen.metrics.get_feature_extractor(tiny_feature_extractor())
     real = real_images()
     callback = GenerativeMetrics(real, metrics=("fid",), num_samples=20, batch_size=20, feature_extractor=extractor, verbose=0)
     result = callback.evaluate(model)
@@ -110,7 +101,7 @@ def test_every_n_epochs_and_generator_fallback(capsys):
         num_samples=12,
         batch_size=5,
         every_n_epochs=2,
-        feature_extractor=tiny_extractor(),
+        feature_extractor=tiny_feature_extractor(),
         verbose=1,
     )
     history = fit(GeneratorOnly(), [callback], epochs=3)
@@ -122,10 +113,10 @@ def test_every_n_epochs_and_generator_fallback(capsys):
 
 def test_bad_arguments():
     with pytest.raises(ValueError, match="Unknown metric"):
-        GenerativeMetrics(real_images(), metrics=("fud",), feature_extractor=tiny_extractor())
+        GenerativeMetrics(real_images(), metrics=("fud",), feature_extractor=tiny_feature_extractor())
     with pytest.raises(ValueError, match="num_samples"):
-        GenerativeMetrics(real_images(), num_samples=1, feature_extractor=tiny_extractor())
-    callback = GenerativeMetrics(real_images(), num_samples=4, feature_extractor=tiny_extractor(), verbose=0)
+        GenerativeMetrics(real_images(), num_samples=1, feature_extractor=tiny_feature_extractor())
+    callback = GenerativeMetrics(real_images(), num_samples=4, feature_extractor=tiny_feature_extractor(), verbose=0)
     with pytest.raises(ValueError, match="generate"):
         callback.evaluate(keras.Sequential([keras.layers.Dense(1)]))
 
@@ -139,7 +130,7 @@ def test_with_a_real_gan_fit(tmp_path):
     gan = keras_gen.models.GAN(generator, discriminator, seed=0)
     gan.compile()
     callback = GenerativeMetrics(
-        real_images(32), metrics=("fid", "is"), num_samples=20, batch_size=10, feature_extractor=tiny_extractor(), verbose=0
+        real_images(32), metrics=("fid", "is"), num_samples=20, batch_size=10, feature_extractor=tiny_feature_extractor(), verbose=0
     )
     path = str(tmp_path / "best.weights.h5")
     checkpoint = keras.callbacks.ModelCheckpoint(path, monitor="fid", mode="min", save_best_only=True, save_weights_only=True)

@@ -6,6 +6,7 @@ import keras_gen
 from keras_gen.testing import snapshot_weights
 from keras_gen.testing import tiny_discriminator
 from keras_gen.testing import tiny_generator
+from keras_gen.testing.models import tiny_feature_extractor
 
 
 def ramped_decay(decay, rampup, step):
@@ -150,16 +151,6 @@ def test_constant_decay_fails_the_same_check():
         _never_worse(_short_run(rampup=None))
 
 
-def _image_extractor():
-    inputs = keras.Input((8, 8, 1))
-    flat = keras.layers.Flatten()(inputs)
-    outputs = {
-        "features": keras.layers.Dense(5)(flat),
-        "probabilities": keras.layers.Dense(3, activation="softmax")(flat),
-    }
-    return keras.Model(inputs, outputs)
-
-
 def _image_gan():
     gan = keras_gen.models.GAN(
         tiny_generator(4, output_shape=(8, 8, 1)), tiny_discriminator((8, 8, 1)), seed=0
@@ -173,7 +164,7 @@ def test_metrics_and_grid_report_both_generators_and_use_the_better(tmp_path):
     gan = _image_gan()
     metrics = keras_gen.callbacks.GenerativeMetrics(
         real, metrics=("fid", "is"), num_samples=40, batch_size=20,
-        feature_extractor=_image_extractor(), verbose=0,
+        feature_extractor=tiny_feature_extractor(), verbose=0,
     )
     grid = keras_gen.callbacks.SampleGrid(tmp_path, num_samples=4, compare=True)
     history = gan.fit(real, batch_size=20, epochs=1, verbose=0,
