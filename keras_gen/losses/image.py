@@ -29,3 +29,33 @@ def l1_loss(target, prediction):
     target = ops.cast(target, "float32")
     prediction = ops.cast(prediction, "float32")
     return ops.mean(ops.abs(target - prediction))
+
+
+def cycle_consistency_loss(real, reconstructed, weight=1.0):
+    """CycleGAN's cycle-consistency term for one direction: `weight · E|F(G(a)) - a|`.
+
+    The L1 distance (`l1_loss`, the mean over pixels, channels and batch)
+    between images and their round trip through both generators. CycleGAN
+    adds the two directions, `E|F(G(a)) - a| + E|G(F(b)) - b|`, weighted by
+    λ = 10. TF-GAN's `cycle_consistency_loss` is the average of the two
+    directions instead, i.e. half that sum.
+
+    Args:
+        real: images of one domain.
+        reconstructed: the same images after the round trip, same shape.
+        weight: λ, multiplied in (1 by default, so a model can log the
+            unweighted term and weight it itself).
+
+    Returns:
+        A float32 scalar.
+
+    Example:
+
+    >>> cycle = (keras_gen.losses.cycle_consistency_loss(a, g_ba(g_ab(a)))
+    ...          + keras_gen.losses.cycle_consistency_loss(b, g_ab(g_ba(b))))
+
+    Reference:
+        Zhu et al., "Unpaired Image-to-Image Translation using Cycle-Consistent
+        Adversarial Networks", ICCV 2017 (https://arxiv.org/abs/1703.10593), eq. 2.
+    """
+    return weight * l1_loss(real, reconstructed)
