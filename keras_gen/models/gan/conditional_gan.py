@@ -4,6 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gen.losses.classification import auxiliary_classifier_loss
 from keras_gen.models import validation
 from keras_gen.models.gan.gan import GAN
 from keras_gen.models.validation import array_second_element
@@ -228,12 +229,8 @@ class ConditionalGAN(GAN):
         return self.auxiliary_weight * class_loss, {name: class_loss}
 
     def class_loss(self, labels, class_logits):
-        """Mean softmax cross-entropy of the auxiliary class head."""
-        return ops.mean(
-            ops.sparse_categorical_crossentropy(
-                labels, ops.cast(class_logits, "float32"), from_logits=True
-            )
-        )
+        """Mean softmax cross-entropy of the auxiliary class head (`keras_gen.losses.auxiliary_classifier_loss`)."""
+        return auxiliary_classifier_loss(labels, class_logits)
 
     # ------------------------------------------------------------ checking
     def validate_training_data(self, x, y=None):

@@ -6,6 +6,7 @@ from keras import ops
 
 from keras_gen.layers.image_pool import ImagePool
 from keras_gen.losses.adversarial import least_squares
+from keras_gen.losses.image import cycle_consistency_loss
 from keras_gen.losses.image import l1_loss
 from keras_gen.models import validation
 from keras_gen.models.generative_model import GenerativeModel
@@ -193,9 +194,9 @@ class CycleGAN(GenerativeModel):
         ) + 2.0 * least_squares.generator(
             ops.cast(self.discriminator_a(fake_a, training=training), "float32")
         )
-        cycle = l1_loss(real_a, self.generator_ba(fake_b, training=training)) + l1_loss(
-            real_b, self.generator_ab(fake_a, training=training)
-        )
+        cycle = cycle_consistency_loss(
+            real_a, self.generator_ba(fake_b, training=training)
+        ) + cycle_consistency_loss(real_b, self.generator_ab(fake_a, training=training))
         total = adversarial + self.cycle_weight * cycle
         if self.identity_weight > 0:
             identity = l1_loss(real_b, self.generator_ab(real_b, training=training)) + l1_loss(

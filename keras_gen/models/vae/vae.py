@@ -6,6 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gen.losses.divergences import gaussian_kl
 from keras_gen.models.vae import objectives
 from keras_gen.models.vae.base import AutoEncoderFamily
 from keras_gen.trainers import Phase
@@ -153,7 +154,7 @@ class VAE(AutoEncoderFamily):
         z = mean + ops.exp(0.5 * log_var) * ops.cast(eps, "float32")
         output = self.decoder(self._decoder_inputs(z, one_hot), training=training)
         log_px = self.log_likelihood(x, output)
-        kl = objectives.gaussian_kl(mean, log_var)
+        kl = gaussian_kl(mean, log_var)
         return log_px, kl, mean, log_var, z
 
     def _posterior(self, x, one_hot, training):
