@@ -15,8 +15,8 @@ from keras_gen.models.validation import check_sample_count
 from keras_gen.networks.biggan import truncated_normal_latents
 from keras_gen.trainers import Phase
 
-GRADIENT_PENALTIES = ("wgan_gp", "r1")
-_DEFAULT_PENALTY_WEIGHTS = {"wgan_gp": 10.0, "r1": 10.0}
+GRADIENT_PENALTIES = ("wgan_gp", "r1", "r2")
+_DEFAULT_PENALTY_WEIGHTS = {"wgan_gp": 10.0, "r1": 10.0, "r2": 10.0}
 
 
 def latent_dim_of(generator):
@@ -43,15 +43,47 @@ class GAN(GenerativeModel):
             input when None, and checked against it when given.
         loss: adversarial objective, a name from `keras_gen.losses.names()`
             (`"minimax"`, `"non_saturating"`, `"least_squares"`,
-            `"wasserstein"`, `"hinge"`) or a `keras_gen.losses.AdversarialLoss`.
-        gradient_penalty: None, `"wgan_gp"` (Gulrajani et al. 2017) or `"r1"`
-            (Mescheder et al. 2018).
-        penalty_weight: λ for WGAN-GP (paper: 10) or γ for R1 (paper: 10);
+            `"wasserstein"`, `"hinge"`, `"relativistic_average"` (RaSGAN),
+            `"relativistic_average_least_squares"` (RaLSGAN); Jolicoeur-Martineau
+            2019) or a `keras_gen.losses.AdversarialLoss`. For an objective
+            with `needs_real_logits` (the relativistic ones) the generator
+            step also runs the discriminator on the real batch (augmented
+            the same way, with its condition); the others compute exactly
+            what they did without it.
+        gradient_penalty: None, `"wgan_gp"` (Gulrajani et al. 2017), `"r1"`
+            (on real data) or `"r2"` (on generated data; Mescheder et al. 2018).
+        penalty_weight: λ for WGAN-GP (paper: 10) or γ for R1/R2 (paper: 10);
             a finite number >= 0, only with a `gradient_penalty`.
         penalty_interval: apply the penalty every this many training steps,
             scaled by the interval, as its own discriminator update (lazy
-            regularization; Karras et al. 2020 use 16 for R1). On the other
-            steps the penalty is not computed at all.
+            regularization; Karras et al. 2020 use 16 for R1; R2 the same).
+            On the other steps the penalty is not computed at all.
+        penalty_target: the gradient norm t WGAN-GP pulls towards (paper: 1);
+            a finite number > 0, only with `gradient_penalty="wgan_gp"`.
+        penalty_one_sided: WGAN-GP penalises only norms above the target,
+            `max(0, ‖∇D‖ - t)²` (Petzka et al. 2018; default False, the
+            paper's two-sided `(‖∇D‖ - t)²`).
+        penalty_normalized: WGAN-GP penalises `(‖∇D‖/t - 1)²` instead of
+            `(‖∇D‖ - t)²`, the progressive-GAN form (Karras et al. 2018 use
+            t = 750 on CIFAR-10; also TF-GAN's `target` convention). Default
+            False.
+        label_smoothing: one-sided label smoothing s of the discriminator
+            (Salimans et al. 2016): real targets become 1 - s, fake targets
+            stay 0. In [0, 1); default 0 (none); the paper's example is 0.1.
+            Only for the sigmoid cross-entropy objectives (`"minimax"`,
+            `"non_saturating"`, `"relativistic_average"`). TF-GAN's
+            `modified_discriminator_loss` defaults to 0.25 in `tf.losses`'
+            convention (target 1 - s/2 = 0.875), which is 0.125 here.
+        feature_matching: None, or the weight of a feature-matching term
+            ‖E f(x) - E f(G(z))‖² added to the generator's loss (Salimans
+            et al. 2016, sec. 3.1, who train on it alone; here it is added to
+            the adversarial loss) and logged as `g_feature_matching`; f is
+            the output of the discriminator layer `feature_layer`.
+        feature_layer: the name of the discriminator layer whose output is
+            f; None takes the input of the discriminator's last `Dense`
+            layer (the output of the layer before it). Only with
+            `feature_matching`; needs a functional or Sequential
+            discriminator.
         discriminator_steps: discriminator updates per step (WGAN: 5).
         generator_steps: generator updates per step.
         weight_clip: clip discriminator weights to [-c, c] after each update
@@ -117,6 +149,12 @@ class GAN(GenerativeModel):
         augmentation=None,
         seed=None,
         ema_rampup=0.05,
+        penalty_target=1.0,
+        penalty_one_sided=False,
+        penalty_normalized=False,
+        label_smoothing=0.0,
+        feature_matching=None,
+        feature_layer=None,
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
@@ -146,6 +184,12 @@ class GAN(GenerativeModel):
             )
         self.gradient_penalty = gradient_penalty
         _check_penalty_arguments(gradient_penalty, penalty_weight, penalty_interval)
+        self.penalty_target, self.penalty_one_sided, self.penalty_normalized = (
+            _check_wgan_gp_options(
+                gradient_penalty, penalty_target, penalty_one_sided, penalty_normalized
+            )
+        )
+        self.label_smoothing = _check_label_smoothing(label_smoothing, self.adversarial_loss)
         if penalty_weight is None:
             penalty_weight = _DEFAULT_PENALTY_WEIGHTS.get(gradient_penalty, 0.0)
         self.penalty_weight = validation.check_non_negative_number(
@@ -167,6 +211,27 @@ class GAN(GenerativeModel):
         self.ema_rampup = ema_rampup
         if ema_decay is not None:
             self.enable_ema(ema_decay, ema_rampup)
+        if feature_matching is None:
+            if feature_layer is not None:
+                raise ValueError(
+                    f"feature_layer={feature_layer!r} has no effect without feature "
+                    "matching: pass feature_matching=<weight> as well (e.g. 1.0), or "
+                    "leave feature_layer out."
+                )
+        else:
+            feature_matching = validation.check_non_negative_number(
+                feature_matching, "feature_matching",
+                " (the weight of the feature-matching term), or None to turn it off",
+                positive=True,
+            )
+        self.feature_matching = feature_matching
+        self.feature_layer = feature_layer
+        # A plain holder: the sub-model's layers are the discriminator's own,
+        # so Keras must not track them a second time.
+        self._features = (
+            None if feature_matching is None
+            else _FeatureExtractor(discriminator, feature_layer)
+        )
 
     def check_networks(self):
         """Raises a clear `ValueError` if the generator and discriminator cannot train together.
@@ -206,6 +271,8 @@ class GAN(GenerativeModel):
         if self.discriminator.losses:
             discriminator_logs += ("d_reg",)
         generator_logs = ("g_loss",) + self.auxiliary_log_names("generator")
+        if self.feature_matching is not None:
+            generator_logs += ("g_feature_matching",)
         if self.generator.losses:
             generator_logs += ("g_reg",)
         phases = [
@@ -288,6 +355,12 @@ class GAN(GenerativeModel):
         logits, extras = self.discriminate(images, condition, training)
         return ops.cast(logits, "float32"), extras
 
+    def discriminator_features(self, images, condition, training=True):
+        """The discriminator's intermediate features f(images) used by feature matching (float32)."""
+        model = self._features.model
+        inputs = [images, condition] if len(model.inputs) > 1 else images
+        return ops.cast(model(inputs, training=training), "float32")
+
     def auxiliary_log_names(self, phase):
         """Names of the values `auxiliary_loss` logs for `phase` (none here)."""
         return ()
@@ -333,32 +406,66 @@ class GAN(GenerativeModel):
         batch_size = ops.shape(real)[0]
         fake_condition = self.fake_condition(batch_size)
         if phase == "generator":
-            fake = self.augment(self.fake_samples(batch_size, phase, training, fake_condition), training)
-            logits, extras = self.discriminate_in_float32(fake, fake_condition, training)
-            g_loss = self.adversarial_loss.generator(logits)
-            auxiliary, logs = self.auxiliary_loss(phase, [(fake_condition, extras)])
-            logs = {"g_loss": g_loss, **logs}
-            return self.add_regularization(self.generator, g_loss + auxiliary, logs, "g_reg"), logs
+            return self.generator_loss(real, condition, batch_size, fake_condition, training)
         real = self.augment(real, training)
-        # The penalty's critic is conditioned on the real batch's condition.
+        # The penalty's critic is conditioned on the real batch's condition
+        # (R2's on the fakes' condition).
         critic = lambda x: self.discriminate_in_float32(x, condition, training)[0]  # noqa: E731
+        fake_critic = lambda x: self.discriminate_in_float32(x, fake_condition, training)[0]  # noqa: E731
         fake = None
-        if phase == "discriminator" or self.gradient_penalty == "wgan_gp":
+        if phase == "discriminator" or self.gradient_penalty in ("wgan_gp", "r2"):
             fake = self.fake_samples(batch_size, phase, training, fake_condition)
             fake = self.augment(ops.stop_gradient(fake), training)
         if phase == "discriminator_penalty":
-            penalty = self.gradient_penalty_value(critic, real, fake)
+            penalty = self.gradient_penalty_value(critic, real, fake, fake_critic)
             return self._penalty_scale() * penalty, {self.gradient_penalty: penalty}
         real_logits, real_extras = self.discriminate_in_float32(real, condition, training)
         fake_logits, fake_extras = self.discriminate_in_float32(fake, fake_condition, training)
-        d_loss = self.adversarial_loss.discriminator(real_logits, fake_logits)
+        if self.label_smoothing:
+            d_loss = self.adversarial_loss.discriminator(
+                real_logits, fake_logits, label_smoothing=self.label_smoothing
+            )
+        else:
+            d_loss = self.adversarial_loss.discriminator(real_logits, fake_logits)
         auxiliary, logs = self.auxiliary_loss(
             phase, [(condition, real_extras), (fake_condition, fake_extras)]
         )
         logs = {"d_loss": d_loss, **logs}
-        return self.finish_discriminator_loss(d_loss + auxiliary, logs, critic, real, fake), logs
+        return self.finish_discriminator_loss(
+            d_loss + auxiliary, logs, critic, real, fake, fake_critic
+        ), logs
 
-    def finish_discriminator_loss(self, loss, logs, critic, real, fake):
+    def generator_loss(self, real, condition, batch_size, fake_condition, training=True):
+        """`(loss, logs)` of the generator phase.
+
+        The real batch is run through the discriminator only when the
+        objective needs it: a relativistic loss (`needs_real_logits`) or
+        feature matching. It is augmented as in the discriminator phase and
+        its logits and features are constants here (`stop_gradient`).
+        """
+        phase = "generator"
+        fake = self.augment(self.fake_samples(batch_size, phase, training, fake_condition), training)
+        logits, extras = self.discriminate_in_float32(fake, fake_condition, training)
+        needs_real = self.adversarial_loss.needs_real_logits or self.feature_matching is not None
+        seen_real = self.augment(real, training) if needs_real else None
+        if self.adversarial_loss.needs_real_logits:
+            real_logits, _ = self.discriminate_in_float32(seen_real, condition, training)
+            g_loss = self.adversarial_loss.generator(logits, ops.stop_gradient(real_logits))
+        else:
+            g_loss = self.adversarial_loss.generator(logits)
+        auxiliary, logs = self.auxiliary_loss(phase, [(fake_condition, extras)])
+        logs = {"g_loss": g_loss, **logs}
+        total = g_loss + auxiliary
+        if self.feature_matching is not None:
+            matching = losses_module.feature_matching(
+                self.discriminator_features(seen_real, condition, training),
+                self.discriminator_features(fake, fake_condition, training),
+            )
+            logs["g_feature_matching"] = matching
+            total = total + self.feature_matching * matching
+        return self.add_regularization(self.generator, total, logs, "g_reg"), logs
+
+    def finish_discriminator_loss(self, loss, logs, critic, real, fake, fake_critic=None):
         """Adds the gradient penalty (unless lazy) and the discriminator's regularization.
 
         Args:
@@ -368,30 +475,41 @@ class GAN(GenerativeModel):
                 sees it (a conditional model binds the labels here).
             real: the (augmented) real images the discriminator saw.
             fake: the (augmented) generated images.
+            fake_critic: the discriminator bound to the fakes' condition
+                (R2's critic); `critic` when None.
 
         Returns:
             The total discriminator loss.
         """
         if self.gradient_penalty is not None and not self.lazy_penalty:
-            penalty = self.gradient_penalty_value(critic, real, fake)
+            penalty = self.gradient_penalty_value(critic, real, fake, fake_critic)
             logs[self.gradient_penalty] = penalty
             loss = loss + self._penalty_scale() * penalty
         return self.add_regularization(self.discriminator, loss, logs, "d_reg")
 
-    def gradient_penalty_value(self, critic, real, fake):
-        """The unweighted WGAN-GP or R1 penalty of `critic` on (augmented) images."""
+    def gradient_penalty_value(self, critic, real, fake, fake_critic=None):
+        """The unweighted WGAN-GP, R1 or R2 penalty of `critic` on (augmented) images."""
         real = ops.cast(real, "float32")
         if self.gradient_penalty == "wgan_gp":
-            return losses_module.gradient_penalty(critic, real, fake, seed=self.seed_generator)
+            return losses_module.gradient_penalty(
+                critic, real, fake, seed=self.seed_generator,
+                target=self.penalty_target, one_sided=self.penalty_one_sided,
+                normalize_by_target=self.penalty_normalized,
+            )
         # gamma=2 makes the returned value E‖∇D(x)‖², weighted by γ/2 below.
+        if self.gradient_penalty == "r2":
+            return losses_module.r2_penalty(
+                fake_critic if fake_critic is not None else critic,
+                ops.cast(fake, "float32"), gamma=2.0,
+            )
         return losses_module.r1_penalty(critic, real, gamma=2.0)
 
     def _penalty_scale(self):
-        # R1's γ/2 and WGAN-GP's λ both come from penalty_weight; the logged
+        # R1/R2's γ/2 and WGAN-GP's λ all come from penalty_weight; the logged
         # penalty is unweighted. A lazy penalty, applied every
         # `penalty_interval` steps, is scaled up by the interval to match.
         weight = self.penalty_weight
-        if self.gradient_penalty == "r1":
+        if self.gradient_penalty in ("r1", "r2"):
             weight = 0.5 * weight
         return weight * self.penalty_interval
 
@@ -508,8 +626,91 @@ def _check_penalty_arguments(gradient_penalty, penalty_weight, penalty_interval)
     if given:
         raise ValueError(
             f"{' and '.join(given)} would have no effect without a gradient penalty: pass "
-            "gradient_penalty='wgan_gp' or gradient_penalty='r1' as well, or leave "
+            "gradient_penalty='wgan_gp', 'r1' or 'r2' as well, or leave "
             f"{'them' if len(given) > 1 else 'it'} out."
+        )
+
+
+def _check_wgan_gp_options(gradient_penalty, target, one_sided, normalized):
+    """`(target, one_sided, normalized)` checked: WGAN-GP's options, only with it."""
+    target = validation.check_non_negative_number(
+        target, "penalty_target", " (WGAN-GP: 1)", positive=True
+    )
+    for value, name in ((one_sided, "penalty_one_sided"), (normalized, "penalty_normalized")):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False; received {value!r}.")
+    given = []
+    if target != 1.0:
+        given.append(f"penalty_target={target!r}")
+    if one_sided:
+        given.append("penalty_one_sided=True")
+    if normalized:
+        given.append("penalty_normalized=True")
+    if given and gradient_penalty != "wgan_gp":
+        raise ValueError(
+            f"{' and '.join(given)} only shape{'s' if len(given) == 1 else ''} the WGAN-GP "
+            f"penalty, but gradient_penalty={gradient_penalty!r}: pass "
+            "gradient_penalty='wgan_gp', or leave "
+            f"{'them' if len(given) > 1 else 'it'} out."
+        )
+    return target, bool(one_sided), bool(normalized)
+
+
+def _check_label_smoothing(label_smoothing, adversarial_loss):
+    value = losses_module.check_label_smoothing(label_smoothing)
+    if value > 0 and not adversarial_loss.supports_label_smoothing:
+        smoothable = [
+            name for name in losses_module.names()
+            if losses_module.get(name).supports_label_smoothing
+        ]
+        raise ValueError(
+            f"label_smoothing={label_smoothing!r} does not apply to loss="
+            f"{adversarial_loss.name!r}: one-sided label smoothing replaces the real "
+            "target 1 of a sigmoid cross-entropy, which this objective does not have. "
+            f"Use loss= one of {smoothable}, or label_smoothing=0."
+        )
+    return value
+
+
+class _FeatureExtractor:
+    """The discriminator up to one layer, as a sub-model sharing its layers.
+
+    A plain object, so that Keras does not track the shared layers as the
+    model's own a second time.
+    """
+
+    def __init__(self, discriminator, layer_name=None):
+        if not getattr(discriminator, "inputs", None):
+            raise ValueError(
+                "feature_matching needs a functional or Sequential discriminator (with "
+                "an `Input`) to read an intermediate layer from; "
+                f"{discriminator.name!r} has no known inputs."
+            )
+        if layer_name is None:
+            dense = [layer for layer in discriminator.layers if isinstance(layer, keras.layers.Dense)]
+            if not dense:
+                raise ValueError(
+                    "feature_matching could not choose a feature layer: the discriminator "
+                    f"{discriminator.name!r} has no Dense layer. Pass feature_layer=<name> "
+                    f"(one of {[layer.name for layer in discriminator.layers]})."
+                )
+            features = dense[-1].input
+        else:
+            if not isinstance(layer_name, str):
+                raise TypeError(
+                    f"feature_layer must be a layer name (str) or None; received {layer_name!r}."
+                )
+            names = [layer.name for layer in discriminator.layers]
+            if layer_name not in names:
+                raise ValueError(
+                    f"feature_layer={layer_name!r} is not a layer of the discriminator "
+                    f"{discriminator.name!r}; use one of {names}."
+                )
+            features = discriminator.get_layer(layer_name).output
+        inputs = discriminator.inputs
+        self.model = keras.Model(
+            inputs[0] if len(inputs) == 1 else inputs, features,
+            name=f"{discriminator.name}_features",
         )
 
 
