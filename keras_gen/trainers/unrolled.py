@@ -32,6 +32,7 @@ Reference:
 import numbers
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_gen.trainers.parameter_gradients import parameter_gradients
@@ -49,6 +50,27 @@ def check_unrolled_steps(value, name="unrolled_steps"):
             f"2017 unroll 1 to 10 steps); received {value!r}."
         )
     return int(value)
+
+
+def check_unrolled_options(unrolled_steps, unrolled_second_order):
+    """`(steps, second_order)` checked, for a model's `unrolled_steps` and `unrolled_second_order`.
+
+    Raises a `ValueError` unless `unrolled_steps` is an integer >= 0 (None:
+    0), a `TypeError` unless `unrolled_second_order` is a bool, and a
+    `ValueError` for `unrolled_second_order=False` without unrolling (it
+    would have no effect).
+    """
+    steps = check_unrolled_steps(unrolled_steps)
+    if not isinstance(unrolled_second_order, (bool, np.bool_)):
+        raise TypeError(
+            f"unrolled_second_order must be True or False; received {unrolled_second_order!r}."
+        )
+    if not unrolled_second_order and steps == 0:
+        raise ValueError(
+            "unrolled_second_order=False has no effect without unrolling: pass "
+            "unrolled_steps=k (k >= 1) as well, or leave it out."
+        )
+    return steps, bool(unrolled_second_order)
 
 
 def _is_integer(value):

@@ -321,3 +321,24 @@ def test_unrolled_steps_must_be_a_non_negative_integer(value):
 def test_unrolled_steps_none_and_numpy_integers():
     assert check_unrolled_steps(None) == 0
     assert check_unrolled_steps(np.int64(3)) == 3
+
+
+def test_loss_scaled_steps_are_unscaled_and_an_overflowing_step_is_skipped():
+    # Under mixed_float16 the discriminator's optimizer is a LossScaleOptimizer: each
+    # unrolled step scales its loss by the current scale and unscales the gradients; a
+    # step whose scaled gradients overflow leaves the weights, as the real optimizer does.
+    generator, critic = linear_networks()
+    real, fake = ops.convert_to_tensor(REAL), generator(ops.convert_to_tensor(Z))
+    objective = lambda c: d_loss("non_saturating")(c, real, fake)  # noqa: E731
+    plain = keras.optimizers.SGD(ETA)
+    plain.build(critic.trainable_variables)
+    expected = unrolled_critic(critic, plain, 2, objective).trainable_values
+    scaled = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(ETA), initial_scale=1024.0)
+    scaled.build(critic.trainable_variables)
+    actual = unrolled_critic(critic, scaled, 2, objective).trainable_values
+    for a, b in zip(actual, expected):
+        np.testing.assert_allclose(ops.convert_to_numpy(a), ops.convert_to_numpy(b), rtol=1e-5)
+    scaled.dynamic_scale.assign(1e38)  # the scaled loss's gradients overflow float32
+    skipped = unrolled_critic(critic, scaled, 2, lambda c: 100.0 * objective(c)).trainable_values
+    for value, variable in zip(skipped, critic.trainable_variables):
+        np.testing.assert_array_equal(ops.convert_to_numpy(value), ops.convert_to_numpy(variable))
