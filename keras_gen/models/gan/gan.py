@@ -14,6 +14,7 @@ from keras_gen.models.validation import check_positive_int
 from keras_gen.models.validation import check_sample_count
 from keras_gen.networks.biggan import truncated_normal_latents
 from keras_gen.trainers import Phase
+from keras_gen.trainers import unrolled
 
 GRADIENT_PENALTIES = ("wgan_gp", "r1", "r2")
 _DEFAULT_PENALTY_WEIGHTS = {"wgan_gp": 10.0, "r1": 10.0, "r2": 10.0}
@@ -99,6 +100,27 @@ class GAN(GenerativeModel):
             2020): a `keras_gen.layers.DiffAugment` or its policy string, e.g.
             `"color,translation,cutout"`; None for none.
         seed: seed for the latent noise.
+        unrolled_steps: train the generator against the discriminator as it
+            will be after this many more updates of its optimizer (unrolled
+            GAN, Metz et al. 2017, who use 1 to 10), differentiating through
+            them: the generator's loss is f(θ_G, θ_D^K), θ_D^K the
+            discriminator's weights after K unrolled updates of its own
+            optimizer (SGD, Adam or AdamW, from its current learning rate,
+            moments and step count) on its own loss (label smoothing,
+            regularization and weight clipping included), each on the step's
+            augmented real batch and the same generated samples as the
+            generator's loss, as the paper's reference code does. The
+            discriminator itself still makes its ordinary updates in its own
+            phase. 0 or None (default): no unrolling. Not with a
+            `gradient_penalty` (inside the unrolled updates it would need
+            third-order derivatives). Feature matching compares features of
+            the current discriminator; `evaluate()` reports the generator's
+            loss against the current discriminator.
+        unrolled_second_order: keep the second-order terms (how the unrolled
+            updates depend on the generator), as the paper does (default
+            True); False treats the unrolled weights as constants: cheaper,
+            and the gradient is the plain one against the discriminator K
+            steps ahead. Only with `unrolled_steps`.
 
     Regularization losses of the networks (`model.losses`, e.g. BigGAN's
     `keras_gen.losses.OrthogonalRegularizer` on the generator's kernels) are
@@ -128,6 +150,7 @@ class GAN(GenerativeModel):
         Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014.
         Radford et al., "Unsupervised Representation Learning with Deep
         Convolutional GANs", ICLR 2016.
+        Metz et al., "Unrolled Generative Adversarial Networks", ICLR 2017.
     """
 
     networks = ("generator", "discriminator")
@@ -155,6 +178,8 @@ class GAN(GenerativeModel):
         label_smoothing=0.0,
         feature_matching=None,
         feature_layer=None,
+        unrolled_steps=0,
+        unrolled_second_order=True,
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
@@ -183,6 +208,10 @@ class GAN(GenerativeModel):
                 f"{list(GRADIENT_PENALTIES)} or None."
             )
         self.gradient_penalty = gradient_penalty
+        self.unrolled_steps, self.unrolled_second_order = unrolled.check_unrolled_options(
+            unrolled_steps, unrolled_second_order
+        )
+        self._check_unrolling()
         _check_penalty_arguments(gradient_penalty, penalty_weight, penalty_interval)
         self.penalty_target, self.penalty_one_sided, self.penalty_normalized = (
             _check_wgan_gp_options(
@@ -231,6 +260,50 @@ class GAN(GenerativeModel):
         self._features = (
             None if feature_matching is None
             else _FeatureExtractor(discriminator, feature_layer)
+        )
+
+    def _check_unrolling(self):
+        if not self.unrolled_steps:
+            return
+        if self.gradient_penalty is not None:
+            raise ValueError(
+                f"unrolled_steps={self.unrolled_steps} cannot be combined with "
+                f"gradient_penalty={self.gradient_penalty!r}: the penalty inside the unrolled "
+                "discriminator updates would need third-order derivatives. Use one of them."
+            )
+        if type(self).discriminate is not GAN.discriminate:
+            raise ValueError(
+                f"unrolled_steps is not supported by {type(self).__name__}, whose discriminator "
+                "is not called on the images alone; use GAN or StyleGAN, or unrolled_steps=0."
+            )
+
+    def compile(self, optimizers=None, **kwargs):
+        super().compile(optimizers, **kwargs)
+        if self.unrolled_steps and "discriminator" in self.optimizer.optimizers:
+            unrolled.check_unrollable_optimizer(self.optimizer["discriminator"])
+
+    def unrolled_discriminator(self, real, fake, training=True):
+        """The discriminator `unrolled_steps` updates ahead, as `critic(images) -> logits`.
+
+        Each unrolled update of the discriminator's optimizer minimises its
+        adversarial loss (with label smoothing, its regularization losses
+        and weight clipping) on `real` and `fake`; see
+        `keras_gen.trainers.unrolled_critic`.
+        """
+        loss, smoothing = self.adversarial_loss, self.label_smoothing
+
+        def objective(critic):
+            if smoothing:
+                return loss.discriminator(critic(real), critic(fake), label_smoothing=smoothing)
+            return loss.discriminator(critic(real), critic(fake))
+
+        constraint = None
+        if self.weight_clip is not None:
+            clip = float(self.weight_clip)
+            constraint = lambda value: ops.clip(value, -clip, clip)  # noqa: E731
+        return unrolled.unrolled_critic(
+            self.discriminator, self.optimizer["discriminator"], self.unrolled_steps, objective,
+            second_order=self.unrolled_second_order, constraint=constraint, training=training,
         )
 
     def check_networks(self):
@@ -441,15 +514,27 @@ class GAN(GenerativeModel):
         The real batch is run through the discriminator only when the
         objective needs it: a relativistic loss (`needs_real_logits`) or
         feature matching. It is augmented as in the discriminator phase and
-        its logits and features are constants here (`stop_gradient`).
+        its logits and features are constants here (`stop_gradient`). With
+        `unrolled_steps` (in training), the logits are those of the
+        discriminator that many updates ahead (`unrolled_discriminator`,
+        whose updates always use the real batch).
         """
         phase = "generator"
         fake = self.augment(self.fake_samples(batch_size, phase, training, fake_condition), training)
-        logits, extras = self.discriminate_in_float32(fake, fake_condition, training)
+        unrolling = bool(self.unrolled_steps) and training
+        if unrolling:
+            # Against the discriminator `unrolled_steps` updates ahead (Metz et al. 2017).
+            seen_real = self.augment(real, training)
+            critic = self.unrolled_discriminator(seen_real, fake, training)
+            discriminate = lambda images, _: (critic(images), None)  # noqa: E731
+        else:
+            discriminate = lambda images, c: self.discriminate_in_float32(images, c, training)  # noqa: E731
+        logits, extras = discriminate(fake, fake_condition)
         needs_real = self.adversarial_loss.needs_real_logits or self.feature_matching is not None
-        seen_real = self.augment(real, training) if needs_real else None
+        if not unrolling:
+            seen_real = self.augment(real, training) if needs_real else None
         if self.adversarial_loss.needs_real_logits:
-            real_logits, _ = self.discriminate_in_float32(seen_real, condition, training)
+            real_logits, _ = discriminate(seen_real, condition)
             g_loss = self.adversarial_loss.generator(logits, ops.stop_gradient(real_logits))
         else:
             g_loss = self.adversarial_loss.generator(logits)
