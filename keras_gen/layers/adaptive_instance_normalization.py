@@ -1,7 +1,38 @@
-"""Adaptive instance normalization (AdaIN), as used by StyleGAN."""
+"""Adaptive instance normalization (AdaIN), as used by StyleGAN and MUNIT; plain instance normalization."""
 
 import keras
 from keras import ops
+
+
+def instance_normalize(x, epsilon=1e-5):
+    """Normalizes each sample and channel of `x` over its spatial axes, with no affine map.
+
+    The shared core of `adaptive_instance_normalization`, `keras_gen.layers.SPADE`
+    (`norm="instance"`) and `keras_gen.layers.AdaINResBlock`. It computes in
+    `x`'s dtype; the statistics themselves are taken in float32 for float16
+    and bfloat16 inputs by every Keras backend (`keras.ops.moments`).
+
+    Args:
+        x: images `(batch, height, width, channels)`.
+        epsilon: added to the variance (PyTorch's instance norm: 1e-5).
+
+    Returns:
+        `(x - mean) / sqrt(var + epsilon)`, with `mean` and `var` taken over the
+        spatial axes of each sample and channel.
+
+    Example:
+
+    ```python
+    y = keras_gen.layers.instance_normalize(keras.random.normal((2, 8, 8, 4)))
+    ```
+
+    Reference:
+        Ulyanov, Vedaldi & Lempitsky, "Instance Normalization: The Missing
+        Ingredient for Fast Stylization", arXiv:1607.08022, 2016.
+    """
+    x = ops.convert_to_tensor(x)
+    mean, variance = ops.moments(x, axes=(1, 2), keepdims=True)
+    return (x - mean) * ops.rsqrt(variance + epsilon)
 
 
 def adaptive_instance_normalization(x, scale, bias, epsilon=1e-8):
@@ -30,8 +61,7 @@ def adaptive_instance_normalization(x, scale, bias, epsilon=1e-8):
         Instance Normalization", ICCV 2017 (equation 8).
     """
     x = ops.convert_to_tensor(x)
-    mean, variance = ops.moments(x, axes=(1, 2), keepdims=True)
-    normalized = (x - mean) * ops.rsqrt(variance + epsilon)
+    normalized = instance_normalize(x, epsilon)
     scale = ops.cast(scale, x.dtype)[:, None, None, :]
     bias = ops.cast(bias, x.dtype)[:, None, None, :]
     return normalized * scale + bias
