@@ -13,5 +13,7 @@ from keras_gen.layers.spectral_normalization import SpectralNormalization
 from keras_gen.layers.equalized_dense import EqualizedDense
 from keras_gen.layers.learned_constant import LearnedConstant
 from keras_gen.layers.adaptive_instance_normalization import instance_normalize
+from keras_gen.layers.spade import SPADE
+from keras_gen.layers.spade import SPADEResBlock
 from keras_gen.layers.adain_residual_block import AdaINResBlock
 from keras_gen.layers.channel_layer_normalization import ChannelLayerNormalization
