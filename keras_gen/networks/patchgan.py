@@ -12,6 +12,7 @@ overlapping patch of the input: 30x30 for a 256x256 input with 3 layers.
 
 import keras
 
+from keras_gen.layers.spectral_normalization import SpectralNormalization
 from keras_gen.networks.blocks import batch_norm
 from keras_gen.networks.blocks import check_image_shape
 from keras_gen.networks.blocks import instance_norm
@@ -130,9 +131,7 @@ def patchgan_discriminator(
         Adversarial Networks", ICCV 2017 (https://arxiv.org/abs/1703.10593).
     """
     height, width, _ = check_image_shape(input_shape, "input_shape")
-    _check_num_layers(num_layers)
-    if norm not in NORMS:
-        raise ValueError(f"`norm` must be one of {NORMS}; received {norm!r}.")
+    check_patchgan_arguments(num_layers, norm)
     min_size = _min_input_size(num_layers)
     if min(height, width) < min_size:
         raise ValueError(
@@ -140,42 +139,113 @@ def patchgan_discriminator(
             f"{min_size}x{min_size}; received input_shape={input_shape!r}. Use "
             "fewer layers or larger images."
         )
+    inputs, x = patchgan_inputs(input_shape, target_shape)
+    x = patchgan_layers(x, base_filters, num_layers, norm)[-1]
+    return keras.Model(inputs, x, name=name)
 
+
+def check_patchgan_arguments(num_layers, norm):
+    """Raises `ValueError` unless `num_layers` is an int >= 1 and `norm` one of `NORMS`."""
+    _check_num_layers(num_layers)
+    if norm not in NORMS:
+        raise ValueError(f"`norm` must be one of {NORMS}; received {norm!r}.")
+
+
+def patchgan_inputs(input_shape, target_shape=None):
+    """Returns `(inputs, x)`: the model inputs and the image the PatchGAN scores.
+
+    `inputs` is one `keras.Input` named `input_image`, or with `target_shape`
+    the list `[input_image, target_image]`, and then `x` is their
+    concatenation on channels (layer `concat_input_target`).
+
+    Args:
+        input_shape: `(height, width, channels)` of the image.
+        target_shape: `None`, or `(height, width, channels)` of the target,
+            with the same height and width.
+
+    Returns:
+        `(inputs, x)`.
+
+    Example:
+
+    ```python
+    inputs, x = keras_gen.networks.patchgan.patchgan_inputs((32, 32, 3))
+    ```
+    """
+    height, width, _ = check_image_shape(input_shape, "input_shape")
     image = keras.Input(shape=tuple(input_shape), name="input_image")
     if target_shape is None:
-        inputs, x = image, image
-    else:
-        target_shape = check_image_shape(target_shape, "target_shape")
-        if tuple(target_shape[:2]) != (height, width):
-            raise ValueError(
-                f"`target_shape` {tuple(target_shape)} must have the same height "
-                f"and width as `input_shape` {tuple(input_shape)}: they are "
-                "concatenated on channels. Resize one of them."
-            )
-        target = keras.Input(shape=tuple(target_shape), name="target_image")
-        inputs = [image, target]
-        x = keras.layers.Concatenate(name="concat_input_target")([image, target])
+        return image, image
+    target_shape = check_image_shape(target_shape, "target_shape")
+    if tuple(target_shape[:2]) != (height, width):
+        raise ValueError(
+            f"`target_shape` {tuple(target_shape)} must have the same height "
+            f"and width as `input_shape` {tuple(input_shape)}: they are "
+            "concatenated on channels. Resize one of them."
+        )
+    target = keras.Input(shape=tuple(target_shape), name="target_image")
+    x = keras.layers.Concatenate(name="concat_input_target")([image, target])
+    return [image, target], x
 
+
+def patchgan_layers(x, base_filters, num_layers, norm, prefix="", spectral_norm=False):
+    """Applies the PatchGAN's convolutions to `x`; returns every activation and the logits.
+
+    The layer list is in the module docstring; layer names are
+    `{prefix}conv{i}_pad`, `{prefix}conv{i}`, `{prefix}conv{i}_norm`,
+    `{prefix}conv{i}_lrelu` and `{prefix}patch_logits` (with
+    `spectral_norm`, each convolution is wrapped in
+    `keras_gen.layers.SpectralNormalization` named `{conv name}_sn`). The
+    logits convolution computes in float32.
+
+    Args:
+        x: the image (a symbolic tensor).
+        base_filters: filters of the first convolution.
+        num_layers: number of stride-2 convolutions.
+        norm: `"batch"`, `"instance"` or `None`.
+        prefix: prefix of every layer name.
+        spectral_norm: spectrally normalize every convolution.
+
+    Returns:
+        A list of `num_layers + 2` tensors: the LeakyReLU output of each of
+        the `num_layers + 1` hidden convolutions, then the logits map.
+
+    Example:
+
+    ```python
+    outputs = keras_gen.networks.patchgan.patchgan_layers(
+        keras.Input((32, 32, 3)), 8, 2, "instance")
+    ```
+    """
+    outputs = []
     strides = _layer_strides(num_layers)
     for index, stride in enumerate(strides):
         last = index == len(strides) - 1
         use_norm = norm is not None and 0 < index and not last
         filters = 1 if last else base_filters * min(2**index, 8)
-        x = keras.layers.ZeroPadding2D(1, name=f"conv{index}_pad")(x)
-        x = keras.layers.Conv2D(
+        x = keras.layers.ZeroPadding2D(1, name=f"{prefix}conv{index}_pad")(x)
+        conv = keras.layers.Conv2D(
             filters,
             _KERNEL_SIZE,
             strides=stride,
             padding="valid",
             use_bias=not (use_norm and norm == "batch"),
             kernel_initializer=normal_init(),
-            name=f"conv{index}" if not last else "patch_logits",
+            name=f"{prefix}conv{index}" if not last else f"{prefix}patch_logits",
             dtype="float32" if last else None,
-        )(x)
+        )
+        if spectral_norm:
+            # The wrapper shares the convolution's policy: the logits stay float32.
+            conv = SpectralNormalization(
+                conv, dtype="float32" if last else None, name=f"{conv.name}_sn"
+            )
+        x = conv(x)
         if last:
+            outputs.append(x)
             break
         if use_norm:
             make_norm = batch_norm if norm == "batch" else instance_norm
-            x = make_norm(f"conv{index}_norm")(x)
-        x = keras.layers.LeakyReLU(0.2, name=f"conv{index}_lrelu")(x)
-    return keras.Model(inputs, x, name=name)
+            x = make_norm(f"{prefix}conv{index}_norm")(x)
+        x = keras.layers.LeakyReLU(0.2, name=f"{prefix}conv{index}_lrelu")(x)
+        outputs.append(x)
+    return outputs
