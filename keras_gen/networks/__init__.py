@@ -19,3 +19,5 @@ from keras_gen.networks.conditional import conditional_dcgan_discriminator
 from keras_gen.networks.conditional import conditional_dcgan_generator
 from keras_gen.networks.conditional import conditional_mlp_discriminator
 from keras_gen.networks.conditional import conditional_mlp_generator
+from keras_gen.networks.multiscale_patchgan import multiscale_input_sides
+from keras_gen.networks.multiscale_patchgan import multiscale_patchgan_discriminator
