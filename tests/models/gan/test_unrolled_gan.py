@@ -90,6 +90,24 @@ def test_one_fit_step_matches_a_hand_computation(second_order):
                                rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("options", [
+    # Real logits of the unrolled critic in the generator's loss; smoothing in its updates;
+    # BatchNorm statistics carried through the unrolled calls; feature matching.
+    dict(loss="relativistic_average", label_smoothing=0.1, feature_matching=1.0),
+    # The critic's clipping after every unrolled update; several updates per phase.
+    dict(loss="wasserstein", weight_clip=0.5, discriminator_steps=2, generator_steps=2),
+])
+def test_unrolling_combines_with_the_other_options(options):
+    batch_norm = "feature_matching" in options
+    gan = keras_gen.models.GAN(tiny_generator(4), tiny_discriminator(batch_norm=batch_norm),
+                               unrolled_steps=2, seed=0, **options)
+    gan.compile(discriminator_optimizer=keras.optimizers.SGD(1e-2, momentum=0.5))
+    history = gan.fit(POINTS[:16], batch_size=8, epochs=1, shuffle=False, verbose=0)
+    assert all(np.isfinite(v[0]) for v in history.history.values()), history.history
+    d_updates = 2 * options.get("discriminator_steps", 1)
+    assert int(keras.ops.convert_to_numpy(gan.optimizer["discriminator"].iterations)) == d_updates
+
+
 def test_unrolled_gan_trains_under_mixed_float16():
     keras.config.set_dtype_policy("mixed_float16")
     try:
