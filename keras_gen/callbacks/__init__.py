@@ -2,3 +2,4 @@ from keras_gen.callbacks.sample_grid import SampleGrid
 from keras_gen.callbacks.generative_metrics import GenerativeMetrics
 from keras_gen.callbacks.generator_ema import GeneratorEMA
 from keras_gen.callbacks.adaptive_schedule import AdaptiveSchedule
+from keras_gen.callbacks.discriminator_probe import DiscriminatorProbe

@@ -1,4 +1,5 @@
-"""Sample-quality metrics for generative models: FID, KID, IS, precision/recall, nearest neighbours.
+"""Sample-quality metrics for generative models: FID, KID, IS, precision/recall, nearest neighbours,
+and the linear probe of a discriminator's features.
 
 Plain functions work on features (NumPy, float64); the `keras.metrics.Metric`
 classes stream image batches through a feature extractor into them.
@@ -8,6 +9,10 @@ from keras_gen.metrics.base import FeatureMetric
 from keras_gen.metrics.digits_classifier import digits_classifier_network
 from keras_gen.metrics.directions import MonitorDirections
 from keras_gen.metrics.directions import declare_directions
+from keras_gen.metrics.discriminator_probe import discriminator_feature_model
+from keras_gen.metrics.discriminator_probe import discriminator_features
+from keras_gen.metrics.discriminator_probe import discriminator_probe
+from keras_gen.metrics.discriminator_probe import linear_probe
 from keras_gen.metrics.digits_classifier import load_digits_classifier
 from keras_gen.metrics.feature_extractors import FeatureExtractor
 from keras_gen.metrics.feature_extractors import get_feature_extractor
