@@ -15,6 +15,8 @@ from keras_gen.testing.models import dense_decoder
 from keras_gen.testing.models import dense_encoder
 from keras_gen.testing.models import tiny_discriminator
 from keras_gen.testing.models import tiny_generator
+from keras_gen.testing.models import tiny_image_generator
+from keras_gen.testing.models import tiny_patch_discriminator
 
 MODEL_CASES = {}
 
@@ -152,36 +154,32 @@ def _register_builtin_cases():
         images, outputs_fn=lambda m: m.generate(4, seed=0),
     )
 
+    # The translation models' contract is their phases and objectives: two
+    # convolutions per network keep the compiled steps small. Their full
+    # networks (U-Net, ResNet, PatchGAN) have their own network tests, and
+    # train in the models' learning tests, presets and guide.
     translation_shape = (8, 8, 1)
-    paired_shape = (32, 32, 1)  # the U-Net's smallest size
+    paired = lambda: (_uniform_images(32, translation_shape),  # noqa: E731
+                      _uniform_images(32, translation_shape, 1))
     register_model_case(
         "pix2pix", models.Pix2Pix,
         lambda: dict(
-            generator=networks.unet_generator(paired_shape, output_channels=1,
-                                              base_filters=4, num_downsamples=2),
-            discriminator=networks.patchgan_discriminator(
-                paired_shape, target_shape=paired_shape, base_filters=4,
-                num_layers=1),
+            generator=tiny_image_generator(translation_shape),
+            discriminator=tiny_patch_discriminator(translation_shape[:2] + (2,)),
             seed=0,
         ),
-        lambda: (_uniform_images(32, paired_shape), _uniform_images(32, paired_shape, 1)),
-        outputs_fn=lambda m: m.translate(_uniform_images(4, paired_shape, 2)),
+        paired, outputs_fn=lambda m: m.translate(_uniform_images(4, translation_shape, 2)),
     )
     register_model_case(
         "cyclegan", models.CycleGAN,
         lambda: dict(
-            generator_ab=networks.resnet_generator(translation_shape, output_channels=1,
-                                                   base_filters=4, num_blocks=1),
-            generator_ba=networks.resnet_generator(translation_shape, output_channels=1,
-                                                   base_filters=4, num_blocks=1),
-            discriminator_a=networks.patchgan_discriminator(
-                translation_shape, base_filters=4, num_layers=1, norm="instance"),
-            discriminator_b=networks.patchgan_discriminator(
-                translation_shape, base_filters=4, num_layers=1, norm="instance"),
+            generator_ab=tiny_image_generator(translation_shape, name="generator_ab"),
+            generator_ba=tiny_image_generator(translation_shape, name="generator_ba"),
+            discriminator_a=tiny_patch_discriminator(translation_shape, name="discriminator_a"),
+            discriminator_b=tiny_patch_discriminator(translation_shape, name="discriminator_b"),
             pool_size=4, seed=0,
         ),
-        lambda: (_uniform_images(32, translation_shape), _uniform_images(32, translation_shape, 1)),
-        outputs_fn=lambda m: m.translate_ab(_uniform_images(4, translation_shape, 2)),
+        paired, outputs_fn=lambda m: m.translate_ab(_uniform_images(4, translation_shape, 2)),
     )
 
 

@@ -30,6 +30,23 @@ def tiny_discriminator(input_shape=(2,), units=16, batch_norm=False, name="discr
     return keras.Model(inputs, outputs, name=name)
 
 
+def tiny_image_generator(image_shape=(8, 8, 1), output_channels=1, filters=4, name="generator"):
+    """An image-to-image map: Conv 3x3 -> ReLU -> Conv 3x3 -> tanh, same spatial size."""
+    inputs = keras.Input(image_shape)
+    x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(inputs)
+    outputs = keras.layers.Conv2D(output_channels, 3, padding="same", activation="tanh")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def tiny_patch_discriminator(image_shape=(8, 8, 1), filters=4, name="discriminator"):
+    """A PatchGAN-style critic: strided Conv -> LeakyReLU -> Conv to a `(batch, h/2, w/2, 1)` logit map."""
+    inputs = keras.Input(image_shape)
+    x = keras.layers.Conv2D(filters, 3, strides=2, padding="same")(inputs)
+    x = keras.layers.LeakyReLU(0.2)(x)
+    outputs = keras.layers.Conv2D(1, 3, padding="same")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
 def tiny_feature_extractor(image_shape=(8, 8, 1), num_features=5, num_classes=3):
     """A dense stand-in for a metrics feature extractor: `{"features", "probabilities"}`."""
     inputs = keras.Input(image_shape)

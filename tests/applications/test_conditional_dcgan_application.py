@@ -52,6 +52,7 @@ def test_preset_arguments_must_match():
         keras_gen.applications.ConditionalDCGAN(weights=PRESET, conditioning="concat")
 
 
+@pytest.mark.guide  # the recipe end to end: runs once, on the rotating backend
 def test_recipe_fast_mode_writes_a_loadable_preset(tmp_path):
     preset_dir = tmp_path / "preset"
     result = subprocess.run(

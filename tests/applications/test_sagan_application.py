@@ -141,6 +141,7 @@ def test_corrupted_weights_are_refused(tmp_path):
         keras_gen.applications.SAGAN(weights=str(copy))
 
 
+@pytest.mark.guide  # the recipe end to end: runs once, on the rotating backend
 @pytest.mark.filterwarnings("ignore:The covariance:UserWarning")  # 64-sample FID in fast mode
 def test_recipe_fast_mode_writes_a_loadable_preset(tmp_path):
     if keras.backend.backend() == "jax":

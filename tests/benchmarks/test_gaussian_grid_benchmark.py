@@ -47,12 +47,14 @@ def check_result(result, table, configs):
     assert "steps 20" in table and "seeds [3]" in table and "uniform points" in table
 
 
+@pytest.mark.guide  # the benchmark script end to end: runs once, on the rotating backend
 def test_non_saturating_configuration_runs(tmp_path):
     result, table = run_main(tmp_path, ["non_saturating"])
     check_result(result, table, ["non_saturating"])
     assert "non-saturating, plain D" in table and "spectral-norm" not in table
 
 
+@pytest.mark.guide
 def test_both_configurations_run_and_write_the_table(tmp_path):
     result, table = run_main(tmp_path, ["non_saturating", "hinge_sn"])
     check_result(result, table, ["non_saturating", "hinge_sn"])
