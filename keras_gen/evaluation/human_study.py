@@ -952,17 +952,19 @@ def main(argv=None):
     for warning in study.warnings:
         print(f"keras-gen-judge: warning: {warning}", file=sys.stderr)
     server, url = serve_study(study, args.port)
-    judged = len(study.images) - study.num_remaining
-    print(f"{study.num_available['fake']} generated and {study.num_available['real']} real "
-          f"images; studying {len(study.images)}, {judged} already judged in {args.output}, "
-          f"{study.num_remaining} to go.")
-    print(f"Open {url} in a browser (Ctrl+C to stop; judgments are saved as they are made).",
-          flush=True)
-    if args.open:
-        import webbrowser
-
-        webbrowser.open(url)
+    # Everything after the server starts is inside the try: a Ctrl+C that
+    # comes as soon as the address is printed still gives the report.
     try:
+        judged = len(study.images) - study.num_remaining
+        print(f"{study.num_available['fake']} generated and {study.num_available['real']} real "
+              f"images; studying {len(study.images)}, {judged} already judged in {args.output}, "
+              f"{study.num_remaining} to go.")
+        print(f"Open {url} in a browser (Ctrl+C to stop; judgments are saved as they are made).",
+              flush=True)
+        if args.open:
+            import webbrowser
+
+            webbrowser.open(url)
         while server.thread.is_alive():
             server.thread.join(0.5)
     except KeyboardInterrupt:
