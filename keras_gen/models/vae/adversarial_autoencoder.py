@@ -239,7 +239,12 @@ class AdversarialAutoencoder(AutoEncoder):
         if phase == "generator":
             codes = self.encoder(x, training=training)
             fake_logits = self.latent_discriminator(codes, training=training)
-            g_loss = self.adversarial_loss.generator(fake_logits)
+            if self.adversarial_loss.needs_real_logits:  # relativistic objectives
+                prior = self._sample_prior_tensor(ops.shape(x)[0])
+                real_logits = ops.stop_gradient(self.latent_discriminator(prior, training=training))
+                g_loss = self.adversarial_loss.generator(fake_logits, real_logits)
+            else:
+                g_loss = self.adversarial_loss.generator(fake_logits)
             return g_loss, {"g_loss": g_loss}
         raise ValueError(f"Unknown phase {phase!r}.")
 

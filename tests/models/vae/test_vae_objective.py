@@ -184,3 +184,25 @@ def test_reconstruction_errors_are_summed_over_pixels(kind):
         p = 1 / (1 + np.exp(-flat_o))
         expected = -np.sum(t * np.log(p) + (1 - t) * np.log(1 - p), axis=1)
     np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+def test_adversarial_autoencoder_relativistic_generator_loss_sees_the_prior_logits():
+    """With a relativistic objective the encoder's loss compares its codes' logits to the prior's."""
+    from keras_gen.testing.models import dense_decoder
+    from keras_gen.testing.models import dense_encoder
+
+    model = keras_gen.models.AdversarialAutoencoder(
+        dense_encoder(variational=False), dense_decoder(activation="tanh"),
+        latent_discriminator=keras_gen.networks.mlp_latent_discriminator(2, (8,)),
+        loss="relativistic_average", seed=0,
+    )
+    x = np.random.default_rng(0).uniform(-1, 1, (8, 4, 4, 1)).astype("float32")
+    prior = np.random.default_rng(1).normal(size=(8, 2)).astype("float32")
+    model._sample_prior_tensor = lambda n: keras.ops.convert_to_tensor(prior)
+    loss, _ = model.compute_phase_loss("generator", (x,), training=False)
+    fake = keras.ops.convert_to_numpy(model.latent_discriminator(model.encoder(x))).astype("float64")
+    real = keras.ops.convert_to_numpy(model.latent_discriminator(prior)).astype("float64")
+    log_sigmoid = lambda t: -np.logaddexp(0.0, -t)  # noqa: E731
+    # RaSGAN generator: -E log σ(D(fake) - E D(real)) - E log(1 - σ(D(real) - E D(fake))).
+    expected = -np.mean(log_sigmoid(fake - real.mean())) - np.mean(log_sigmoid(-(real - fake.mean())))
+    np.testing.assert_allclose(float(keras.ops.convert_to_numpy(loss)), expected, rtol=1e-5)
