@@ -15,5 +15,9 @@ from keras_gen.datasets.image_to_image import unpaired_dataset
 from keras_gen.datasets.image_to_image import unpaired_dataset_from_folder
 from keras_gen.datasets.image_to_image import unpaired_dataset_from_tfds
 from keras_gen.datasets.tasks import digits2inverted
+from keras_gen.datasets.tasks import digits2styled
+from keras_gen.datasets.tasks import digits_segmentation
 from keras_gen.datasets.tasks import edges2digits
 from keras_gen.datasets.tasks import mnist2sklearn_digits
+from keras_gen.datasets.tasks import one_hot_label_maps
+from keras_gen.datasets.tasks import skeletons2digits

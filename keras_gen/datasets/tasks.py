@@ -7,7 +7,22 @@
 - `mnist2sklearn_digits`: an unpaired task between MNIST and scikit-learn's
   8x8 digits (a different scanner, resolution and style) upsampled.
 
-All images are float32 `(n, image_size, image_size, 1)` in [-1, 1], ready
+Tasks for multimodal, style-based and semantic synthesis, defined in
+`keras_gen.datasets.synthesis_tasks` and re-exported here:
+
+- `skeletons2digits` (BicycleGAN): a multimodal paired task, digit skeletons
+  -> the digits drawn along them with a random stroke width and intensity
+  (the hidden style factors are returned on request; `stroke_style`
+  measures them on any image).
+- `digits2styled` (MUNIT): an unpaired task, grey digits vs. digits of other
+  writers in a random colour and stripe style (3 channels; the style
+  parameters of every domain-B image are returned on request).
+- `digits_segmentation` (SPADE): 11-class label maps (background, then one
+  class per digit on its strokes) and their images, one digit per canvas or
+  a grid of several; `one_hot_label_maps` one-hots the maps.
+
+Images are float32 `(n, image_size, image_size, channels)` in [-1, 1]
+(one channel, except `digits2styled`'s three), ready
 for `keras_gen.datasets.paired_dataset` / `unpaired_dataset`. The MNIST
 split is `keras_gen.datasets.mnist.load_data(source="embedded")`: per class,
 the first 400 digits in file order train and the last 100 test.
@@ -204,3 +219,34 @@ def mnist2sklearn_digits(split="train", image_size=32):
     keep = in_train if split == "train" else ~in_train
     upsampled = _resize(small_images[keep], image_size)
     return _to_signed(digits), labels, _to_signed(upsampled), small_labels[keep]
+
+
+# The synthesis tasks import this module's helpers, so they come last.
+from keras_gen.datasets.synthesis_tasks import SEGMENTATION_CLASSES  # noqa: E402
+from keras_gen.datasets.synthesis_tasks import STYLE_FACTORS  # noqa: E402
+from keras_gen.datasets.synthesis_tasks import digit_skeletons  # noqa: E402
+from keras_gen.datasets.synthesis_tasks import digits2styled  # noqa: E402
+from keras_gen.datasets.synthesis_tasks import digits_segmentation  # noqa: E402
+from keras_gen.datasets.synthesis_tasks import one_hot_label_maps  # noqa: E402
+from keras_gen.datasets.synthesis_tasks import render_strokes  # noqa: E402
+from keras_gen.datasets.synthesis_tasks import skeletons2digits  # noqa: E402
+from keras_gen.datasets.synthesis_tasks import stroke_style  # noqa: E402
+from keras_gen.datasets.synthesis_tasks import style_digits  # noqa: E402
+
+__all__ = [
+    "SPLITS",
+    "SEGMENTATION_CLASSES",
+    "STYLE_FACTORS",
+    "digit_edges",
+    "digit_skeletons",
+    "digits2inverted",
+    "digits2styled",
+    "digits_segmentation",
+    "edges2digits",
+    "mnist2sklearn_digits",
+    "one_hot_label_maps",
+    "render_strokes",
+    "skeletons2digits",
+    "stroke_style",
+    "style_digits",
+]

@@ -13,7 +13,12 @@ from keras_gen.metrics.discriminator_probe import discriminator_feature_model
 from keras_gen.metrics.discriminator_probe import discriminator_features
 from keras_gen.metrics.discriminator_probe import discriminator_probe
 from keras_gen.metrics.discriminator_probe import linear_probe
+from keras_gen.metrics.diversity import sample_diversity
 from keras_gen.metrics.digits_classifier import load_digits_classifier
+from keras_gen.metrics.faithfulness import mean_iou
+from keras_gen.metrics.faithfulness import per_class_accuracy
+from keras_gen.metrics.faithfulness import per_class_iou
+from keras_gen.metrics.faithfulness import segmentation_faithfulness
 from keras_gen.metrics.feature_extractors import FeatureExtractor
 from keras_gen.metrics.feature_extractors import get_feature_extractor
 from keras_gen.metrics.frechet import FrechetInceptionDistance
