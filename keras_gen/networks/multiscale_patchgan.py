@@ -14,7 +14,7 @@ from keras import ops
 
 from keras_gen.networks.blocks import check_image_shape
 from keras_gen.networks.blocks import positive_int
-from keras_gen.networks.patchgan import _min_input_size
+from keras_gen.networks.patchgan import min_input_size
 from keras_gen.networks.patchgan import check_patchgan_arguments
 from keras_gen.networks.patchgan import patchgan_inputs
 from keras_gen.networks.patchgan import patchgan_layers
@@ -180,7 +180,7 @@ def multiscale_patchgan_discriminator(
     height, width, _ = check_image_shape(input_shape, "input_shape")
     num_scales = positive_int(num_scales, "num_scales")
     check_patchgan_arguments(num_layers, norm)
-    min_size = _min_input_size(num_layers)
+    min_size = min_input_size(num_layers)
     coarsest = (
         multiscale_input_sides(height, num_scales)[-1],
         multiscale_input_sides(width, num_scales)[-1],

@@ -77,9 +77,12 @@ def _check_num_layers(num_layers):
         )
 
 
-def _min_input_size(num_layers):
-    # Each padded stride-2 4x4 conv maps n to floor(n / 2), each stride-1 one
-    # maps n to n - 1; at least one output position must remain.
+def min_input_size(num_layers):
+    """The smallest image side a PatchGAN of `num_layers` strided layers accepts.
+
+    Each padded stride-2 4x4 convolution maps n to floor(n / 2), each
+    stride-1 one maps n to n - 1; at least one output position must remain.
+    """
     return 3 * 2**num_layers
 
 
@@ -132,7 +135,7 @@ def patchgan_discriminator(
     """
     height, width, _ = check_image_shape(input_shape, "input_shape")
     check_patchgan_arguments(num_layers, norm)
-    min_size = _min_input_size(num_layers)
+    min_size = min_input_size(num_layers)
     if min(height, width) < min_size:
         raise ValueError(
             f"A PatchGAN with num_layers={num_layers} needs inputs of at least "
