@@ -68,8 +68,8 @@ def test_get_passes_objects_through():
 
 # ---------------------------------------------------------------- relativistic
 # An independent NumPy transcription of Jolicoeur-Martineau (2019)'s
-# formulas (TF-GAN's stored losses_impl.py has no relativistic losses, so
-# there are no published TF-GAN test values for them).
+# formulas, for both objectives and label smoothing; TF-GAN publishes test
+# values for RaSGAN only (checked at the end of this file).
 def numpy_rasgan(real, fake, s=0.0):
     real_rel, fake_rel = real - fake.mean(), fake - real.mean()
     d = -np.mean((1 - s) * np.log(sigmoid(real_rel)) + s * np.log(1 - sigmoid(real_rel)))
@@ -195,3 +195,14 @@ def test_minimax_generator_matches_tfgan_up_to_its_constant():
     # fake): it carries the constant -softplus(-1) of a real logit of 1.
     g = keras.ops.convert_to_numpy(losses.minimax.generator(TFGAN_FAKE))
     np.testing.assert_allclose(g - np.log1p(np.exp(-1.0)), -4.82408, atol=1e-4)
+
+
+def test_relativistic_average_matches_tf_gan_published_values():
+    """TF-GAN's `RelativisticAverageLoss` test (losses_impl_test.py): g 4.9401135, d 4.390114."""
+    real = np.array([-2.0, 0.4, 12.5, 2.7], "float32")
+    fake = np.array([10.0, 4.4, -5.5, 3.6], "float32")
+    loss = losses.get("relativistic_average")
+    d_loss = float(keras.ops.convert_to_numpy(loss.discriminator(real, fake)))
+    g_loss = float(keras.ops.convert_to_numpy(loss.generator(fake, real)))
+    np.testing.assert_allclose(d_loss, 4.390114, atol=1e-5)
+    np.testing.assert_allclose(g_loss, 4.9401135, atol=1e-5)
