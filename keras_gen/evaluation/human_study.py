@@ -36,6 +36,7 @@ import math
 import os
 import random
 import secrets
+import signal
 import struct
 import sys
 import threading
@@ -951,6 +952,9 @@ def main(argv=None):
         return 2
     for warning in study.warnings:
         print(f"keras-gen-judge: warning: {warning}", file=sys.stderr)
+    # Ctrl+C stops the study even when the process started with SIGINT
+    # ignored (as a shell starts background jobs, `keras-gen-judge ... &`).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     server, url = serve_study(study, args.port)
     # Everything after the server starts is inside the try: a Ctrl+C that
     # comes as soon as the address is printed still gives the report.

@@ -374,7 +374,9 @@ def test_cli_runs_a_study_and_reports_on_ctrl_c(folders, tmp_path):
     process = subprocess.Popen(
         [sys.executable, MODULE_FILE, str(generated), str(real), "--output", str(output),
          "--seed", "0", "--max-images", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # Started with SIGINT ignored, as a shell starts background jobs: Ctrl+C must still stop it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     watchdog = threading.Timer(60, process.kill)  # bounds the blocking reads below
     watchdog.start()
     try:
