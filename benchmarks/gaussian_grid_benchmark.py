@@ -71,11 +71,15 @@ CONFIG_LABELS = {
 }
 
 
-def coverage(samples):
-    """Papers' coverage (min_count=1), strict coverage and high-quality fraction."""
-    modes = toy.grid_modes()
-    loose = toy.mode_coverage(samples, modes, std=GRID_STD)
-    strict = toy.mode_coverage(samples, modes, std=GRID_STD, min_count=STRICT_MIN_COUNT)
+def coverage(samples, modes=None, std=GRID_STD):
+    """Papers' coverage (min_count=1), strict coverage and high-quality fraction.
+
+    `modes` and `std` default to the 25-Gaussian grid's; `mode_collapse.py`
+    passes the ring's.
+    """
+    modes = toy.grid_modes() if modes is None else modes
+    loose = toy.mode_coverage(samples, modes, std=std)
+    strict = toy.mode_coverage(samples, modes, std=std, min_count=STRICT_MIN_COUNT)
     return {
         "modes_covered": loose["modes_covered"],
         "modes_covered_strict": strict["modes_covered"],
@@ -84,10 +88,22 @@ def coverage(samples):
     }
 
 
-def reference_runs(seed):
-    """Real grid samples and uniform noise on [-5, 5]^2 (the chance floor), for reference rows."""
-    real = toy.grid_of_gaussians(EVAL_SAMPLES, std=GRID_STD, seed=10_000 + seed)
-    noise = np.random.default_rng(10_000 + seed).uniform(-5.0, 5.0, (EVAL_SAMPLES, 2))
+def reference_runs(seed, sample_real=None, half_width=5.0):
+    """Real samples and uniform noise (the chance floor), for reference rows.
+
+    Args:
+        seed: the run's seed; the samples use `10_000 + seed`.
+        sample_real: function `(num_samples, seed) -> samples` of the real
+            data; default the 25-Gaussian grid.
+        half_width: the noise is uniform on `[-half_width, half_width]^2`.
+    """
+    if sample_real is None:
+        real = toy.grid_of_gaussians(EVAL_SAMPLES, std=GRID_STD, seed=10_000 + seed)
+    else:
+        real = sample_real(EVAL_SAMPLES, 10_000 + seed)
+    noise = np.random.default_rng(10_000 + seed).uniform(
+        -half_width, half_width, (EVAL_SAMPLES, 2)
+    )
     return {"real_data": real, "uniform_noise": noise}
 
 
