@@ -33,7 +33,9 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -326,6 +328,43 @@ def run_interleaved(contestants, rounds, log=None):
     return {worker.label: worker.finish() for worker in workers}
 
 
+def run_one_at_a_time(contestants, rounds, log=None, skip_reason=None):
+    """Runs each contestant alone, start to finish, before the next one starts.
+
+    Unlike `run_interleaved`, no two workers are alive together: on an
+    accelerator, processes alive at the same time would share (and may each
+    reserve) device memory, and their peak-memory figures would mix. Each
+    contestant is warmed up, does its `rounds` runs and quits.
+
+    Args:
+        contestants: `Contestant`s with distinct labels.
+        rounds: timed runs per contestant.
+        log: function taking one progress line (default: print it).
+        skip_reason: optional function of `(contestant, elapsed_seconds)`
+            called before each start; a string it returns skips that
+            contestant (e.g. a time budget is spent), None starts it.
+
+    Returns:
+        A dict label -> `Result`, in the order of `contestants`; a skipped
+        contestant's `Result` has no runs and its reason as `error`.
+    """
+    if log is None:
+        log = lambda line: print(line, flush=True)  # noqa: E731
+    labels = [contestant.label for contestant in contestants]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"Contestant labels must be distinct; received {labels}.")
+    started = time.perf_counter()
+    results = {}
+    for contestant in contestants:
+        reason = skip_reason(contestant, time.perf_counter() - started) if skip_reason else None
+        if reason:
+            log(f"skipping {contestant.label}: {reason}")
+            results[contestant.label] = Result(contestant.label, warnings=[reason], error=reason)
+            continue
+        results.update(run_interleaved([contestant], rounds, log))
+    return results
+
+
 def python_command(script, *arguments):
     """The command line that runs `script` with this Python and `arguments`."""
     return [sys.executable, os.path.abspath(script)] + [str(argument) for argument in arguments]
@@ -448,6 +487,33 @@ def versions():
     if "tensorflow-cpu" in found:
         found["tensorflow"] = found.pop("tensorflow-cpu")
     return ", ".join(f"{name} {version}" for name, version in found.items())
+
+
+def nvidia_gpus(timeout=20):
+    """The NVIDIA GPUs `nvidia-smi` lists, with the driver and CUDA versions, or None.
+
+    Returns:
+        None when `nvidia-smi` is missing, fails or lists no GPU; otherwise a
+        dict with `gpus` (one `"name, memory"` string per GPU), `driver` and
+        `cuda` (the CUDA version the driver supports; None if not shown).
+    """
+    if shutil.which("nvidia-smi") is None:
+        return None
+    query = ["nvidia-smi", "--query-gpu=name,memory.total,driver_version", "--format=csv,noheader"]
+    try:
+        listing = subprocess.run(query, capture_output=True, text=True, timeout=timeout)
+        header = subprocess.run(["nvidia-smi"], capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    rows = [line.split(", ") for line in listing.stdout.splitlines() if line.strip()]
+    if listing.returncode != 0 or not rows:
+        return None
+    cuda = re.search(r"CUDA Version:\s*([0-9.]+)", header.stdout)
+    return {
+        "gpus": [", ".join(row[:2]) for row in rows],
+        "driver": rows[0][-1] if len(rows[0]) > 2 else None,
+        "cuda": cuda.group(1) if cuda else None,
+    }
 
 
 def command_line(script, arguments):
