@@ -371,12 +371,14 @@ def test_cli_help_imports_neither_keras_nor_numpy():
 def test_cli_runs_a_study_and_reports_on_ctrl_c(folders, tmp_path):
     generated, real = folders
     output = tmp_path / "judgments.jsonl"
-    process = subprocess.Popen(
-        [sys.executable, MODULE_FILE, str(generated), str(real), "--output", str(output),
-         "--seed", "0", "--max-images", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        # Started with SIGINT ignored, as a shell starts background jobs: Ctrl+C must still stop it.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    # The CLI starts with SIGINT ignored, as a shell starts background jobs: Ctrl+C must still
+    # stop it. (Set in the child itself: a `preexec_fn` would fork a multithreaded test process.)
+    argv = [MODULE_FILE, str(generated), str(real), "--output", str(output),
+            "--seed", "0", "--max-images", "2"]
+    launcher = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+                f"sys.argv = {argv!r}; runpy.run_path(sys.argv[0], run_name='__main__')")
+    process = subprocess.Popen([sys.executable, "-c", launcher],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     watchdog = threading.Timer(60, process.kill)  # bounds the blocking reads below
     watchdog.start()
     try:
