@@ -34,7 +34,10 @@ def tiny_image_generator(image_shape=(8, 8, 1), output_channels=1, filters=4, na
     """An image-to-image map: Conv 3x3 -> ReLU -> Conv 3x3 -> tanh, same spatial size."""
     inputs = keras.Input(image_shape)
     x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(inputs)
-    outputs = keras.layers.Conv2D(output_channels, 3, padding="same", activation="tanh")(x)
+    # The output convolution computes in float32 under a mixed policy, as the library's
+    # image generators' do (and torch's CPU float16 convolution cannot train one filter).
+    outputs = keras.layers.Conv2D(output_channels, 3, padding="same", activation="tanh",
+                                  dtype="float32")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -43,7 +46,7 @@ def tiny_patch_discriminator(image_shape=(8, 8, 1), filters=4, name="discriminat
     inputs = keras.Input(image_shape)
     x = keras.layers.Conv2D(filters, 3, strides=2, padding="same")(inputs)
     x = keras.layers.LeakyReLU(0.2)(x)
-    outputs = keras.layers.Conv2D(1, 3, padding="same")(x)
+    outputs = keras.layers.Conv2D(1, 3, padding="same", dtype="float32")(x)  # float32 logits
     return keras.Model(inputs, outputs, name=name)
 
 
