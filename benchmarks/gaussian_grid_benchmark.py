@@ -140,6 +140,15 @@ def train_one(config, seed, steps, batch_size, optimizer="ttur", hidden_units=(1
     }
 
 
+def format_run(label, run):
+    """One console line for a training run: modes covered (strict), high-quality fraction, time."""
+    return (
+        f"{label}: {run['modes_covered']:2d}/{run['num_modes']} modes "
+        f"({run['modes_covered_strict']:2d} strict), "
+        f"high quality {run['high_quality_fraction']:.3f}, {run['seconds']:.1f} s"
+    )
+
+
 def summarize(runs):
     summary = {"runs": runs}
     for key, name in (
@@ -193,12 +202,7 @@ def run_benchmark(steps, seeds, batch_size=256, optimizer="ttur", configs=None, 
             run = train_one(name, seed, int(steps), int(batch_size), optimizer)
             runs[name].append(run)
             if verbose:
-                print(
-                    f"{name:>15} seed {seed}: {run['modes_covered']:2d}/{run['num_modes']} modes "
-                    f"({run['modes_covered_strict']:2d} strict), "
-                    f"high quality {run['high_quality_fraction']:.3f}, {run['seconds']:.1f} s",
-                    flush=True,
-                )
+                print(format_run(f"{name:>15} seed {seed}", run), flush=True)
     return {
         "backend": keras.backend.backend(),
         "steps": int(steps),

@@ -273,13 +273,8 @@ def run_benchmark(steps, seeds, batch_size=DEFAULT_BATCH_SIZE, datasets=None, me
                     samples[(dataset, method)] = run.pop("samples")
                 runs[dataset][method].append(run)
                 if verbose:
-                    print(
-                        f"{dataset:>4} {method:>14} seed {seed}: {run['modes_covered']:2d}/"
-                        f"{run['num_modes']} modes ({run['modes_covered_strict']:2d} strict), "
-                        f"high quality {run['high_quality_fraction']:.3f}, "
-                        f"{run['seconds']:.1f} s",
-                        flush=True,
-                    )
+                    print(grid_benchmark.format_run(f"{dataset:>4} {method:>14} seed {seed}", run),
+                          flush=True)
     return {
         "backend": keras.backend.backend(),
         "steps": int(steps),
