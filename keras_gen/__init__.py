@@ -38,6 +38,7 @@ def _map_applications_folder():
 
 
 from keras_gen import utils  # noqa: E402
+from keras_gen import distributed  # noqa: E402
 from keras_gen import losses  # noqa: E402
 from keras_gen import layers  # noqa: E402
 from keras_gen import networks  # noqa: E402

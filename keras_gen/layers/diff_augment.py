@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from keras_gen.distributed.seeds import ReplicaSeedGenerator
+
 _POLICIES = ("color", "translation", "cutout")
 
 
@@ -77,7 +79,7 @@ class DiffAugment(keras.layers.Layer):
         self.translation_ratio = float(translation_ratio)
         self.cutout_ratio = float(cutout_ratio)
         self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed_generator = ReplicaSeedGenerator(seed)
 
     def build(self, input_shape):
         if len(input_shape) != 4 or None in tuple(input_shape[1:]):

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from keras_gen.distributed.seeds import ReplicaSeedGenerator
+
 
 @keras.saving.register_keras_serializable(package="keras_gen")
 class ImagePool(keras.layers.Layer):
@@ -69,7 +71,7 @@ class ImagePool(keras.layers.Layer):
             )
         self.pool_size = pool_size
         self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed_generator = ReplicaSeedGenerator(seed)
 
     def build(self, input_shape):
         if len(input_shape) != 4 or any(d is None for d in input_shape[1:]):

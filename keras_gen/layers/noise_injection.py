@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from keras_gen.distributed.seeds import ReplicaSeedGenerator
+
 
 @keras.saving.register_keras_serializable(package="keras_gen")
 class NoiseInjection(keras.layers.Layer):
@@ -48,7 +50,7 @@ class NoiseInjection(keras.layers.Layer):
         super().__init__(**kwargs)
         self.randomize_noise = bool(randomize_noise)
         self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed_generator = ReplicaSeedGenerator(seed)
 
     def build(self, input_shape):
         if len(input_shape) != 4:

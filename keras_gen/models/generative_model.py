@@ -9,6 +9,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gen.distributed.seeds import ReplicaSeedGenerator
 from keras_gen.models import validation
 from keras_gen.trainers import OptimizerGroup
 from keras_gen.trainers import PhaseTrainer
@@ -83,7 +84,7 @@ class GenerativeModel(PhaseTrainer, keras.Model):
         self.ema_model = None
         self.ema_decay = None
         self.ema_rampup = None
-        self.seed_generator = keras.random.SeedGenerator(seed, name="seed_generator")
+        self.seed_generator = ReplicaSeedGenerator(seed, name="seed_generator")
         # What the in-step data checks found (see `validation.DataCheckMonitor`).
         self.data_check = validation.DataCheckState()
         # Sub-models are built functional models: nothing is built by calling

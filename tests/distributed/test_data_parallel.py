@@ -33,7 +33,28 @@ try:
 except ValueError as e:
     error = str(e)
 distributed = gan.fit(x, batch_size=32, epochs=2, verbose=0).history
-print("RESULT" + json.dumps({"single": single, "distributed": distributed, "error": error}))
+
+class NoiseGapGAN(keras_gen.models.GAN):
+    # Logs how far apart the two halves of the step's latent noise (one half per device) are.
+    def phases(self):
+        phases = super().phases()
+        phases[-1].log_names = tuple(phases[-1].log_names) + ("noise_gap",)
+        return phases
+
+    def compute_phase_loss(self, phase, data, training=True):
+        loss, logs = super().compute_phase_loss(phase, data, training)
+        if phase == "generator":
+            z = self.sample_latents(keras.ops.shape(data)[0])
+            half = keras.ops.shape(z)[0] // 2
+            logs["noise_gap"] = keras.ops.mean(keras.ops.abs(z[:half] - z[half:]))
+        return loss, logs
+
+keras.utils.set_random_seed(0)
+gap_gan = NoiseGapGAN(tiny_generator(4), tiny_discriminator(), seed=0)
+gap_gan.compile()
+noise_gap = gap_gan.fit(x, batch_size=32, epochs=1, verbose=0).history["noise_gap"][-1]
+print("RESULT" + json.dumps({"single": single, "distributed": distributed, "error": error,
+                             "noise_gap": noise_gap}))
 """
 
 _TF = _COMMON + """
@@ -47,8 +68,24 @@ with strategy.scope():
 dataset = tf.data.Dataset.from_tensor_slices(x).batch(32)
 distributed = gan.fit(dataset, epochs=2, verbose=0).history
 iterations = int(gan.optimizers["discriminator"].iterations.numpy())
+
+# Each replica's latent noise, and each replica's DiffAugment draw, in one replica step.
+with strategy.scope():
+    augment = keras_gen.layers.DiffAugment(seed=0)
+images = tf.ones((4, 8, 8, 1))
+
+@tf.function
+def replica_draws():
+    return gan.sample_latents(4), augment(images, training=True)
+
+latents, augmented = [strategy.experimental_local_results(t) for t in strategy.run(replica_draws)]
+replica_gaps = {
+    "latents": float(np.abs(latents[0].numpy() - latents[1].numpy()).mean()),
+    "augment": float(np.abs(augmented[0].numpy() - augmented[1].numpy()).mean()),
+}
 print("RESULT" + json.dumps({"single": single, "distributed": distributed,
-                             "replicas": strategy.num_replicas_in_sync, "iterations": iterations}))
+                             "replicas": strategy.num_replicas_in_sync, "iterations": iterations,
+                             "replica_gaps": replica_gaps}))
 """
 
 
@@ -74,6 +111,8 @@ def test_jax_data_parallel_matches_single_device():
     # The jitted global-batch computation is the same math as one device.
     assert_same_scale(out["single"], out["distributed"], rtol=1e-3)
     assert "divide by 2" in out["error"] and "drop_remainder=True" in out["error"]
+    # One program draws the global batch's noise: the devices' halves differ.
+    assert out["noise_gap"] > 0.5
 
 
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="tf.distribute runs on TensorFlow")
@@ -84,3 +123,6 @@ def test_tf_mirrored_strategy_logs_losses_on_the_single_device_scale():
     # The fake batches differ from the single-device run, so values differ a little; a
     # per-replica scaling mistake would be off by a factor of 2.
     assert_same_scale(out["single"], out["distributed"], rtol=0.25)
+    # Mirrored seed state, but each replica draws its own noise and augmentation.
+    assert out["replica_gaps"]["latents"] > 0.5, out["replica_gaps"]
+    assert out["replica_gaps"]["augment"] > 0.01, out["replica_gaps"]
