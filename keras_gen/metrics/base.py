@@ -4,6 +4,7 @@ import keras
 
 from keras_gen.metrics.feature_extractors import FeatureExtractor
 from keras_gen.metrics.feature_extractors import get_feature_extractor
+from keras_gen.metrics.statistics import FeatureBank
 
 
 class FeatureMetric(keras.metrics.Metric):
@@ -82,3 +83,34 @@ class FeatureMetric(keras.metrics.Metric):
         if isinstance(config.get(key), dict):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+
+class StoredFeatureMetric(FeatureMetric):
+    """A `FeatureMetric` that keeps every feature row of both sides.
+
+    For the metrics computed on the samples themselves rather than on
+    running moments (KID's subsets, precision/recall's neighbourhoods).
+    Subclasses implement `result()` from `self.real_features.array()` and
+    `self.generated_features.array()` (float64 `(n, d)`).
+    """
+
+    def __init__(self, feature_extractor="digits", weights="auto", batch_size=None, name=None, dtype=None):
+        super().__init__(feature_extractor, weights=weights, batch_size=batch_size, name=name, dtype=dtype)
+        self.real_features = FeatureBank("real features")
+        self.generated_features = FeatureBank("generated features")
+
+    def update_features(self, real_features=None, generated_features=None):
+        """Stores features `(n, d)` of real and/or generated images."""
+        if real_features is not None:
+            self.real_features.append(real_features)
+        if generated_features is not None:
+            self.generated_features.append(generated_features)
+
+    def reset_state(self):
+        """Forgets the stored features of both sides."""
+        self.real_features.reset()
+        self.generated_features.reset()
+
+    def reset_generated_state(self):
+        """Forgets the generated side only."""
+        self.generated_features.reset()

@@ -2,8 +2,7 @@
 
 import numpy as np
 
-from keras_gen.metrics.base import FeatureMetric
-from keras_gen.metrics.statistics import FeatureBank
+from keras_gen.metrics.base import StoredFeatureMetric
 from keras_gen.metrics.statistics import as_features
 
 
@@ -63,7 +62,7 @@ def kernel_inception_distance(features1, features2, num_subsets=100, subset_size
     return float(estimates.mean()), float(estimates.std())
 
 
-class KernelInceptionDistance(FeatureMetric):
+class KernelInceptionDistance(StoredFeatureMetric):
     """Streaming KID between real and generated images.
 
     Stores the float64 features of every image seen on both sides (`n * d`
@@ -107,15 +106,6 @@ class KernelInceptionDistance(FeatureMetric):
         self.num_subsets = num_subsets
         self.subset_size = subset_size
         self.seed = seed
-        self.real_features = FeatureBank("real features")
-        self.generated_features = FeatureBank("generated features")
-
-    def update_features(self, real_features=None, generated_features=None):
-        """Stores features `(n, d)` of real and/or generated images."""
-        if real_features is not None:
-            self.real_features.append(real_features)
-        if generated_features is not None:
-            self.generated_features.append(generated_features)
 
     def result(self):
         """Returns `{"kid": mean, "kid_std": std}` (Python floats)."""
@@ -127,15 +117,6 @@ class KernelInceptionDistance(FeatureMetric):
             seed=self.seed,
         )
         return {"kid": mean, "kid_std": std}
-
-    def reset_state(self):
-        """Forgets the stored features of both sides."""
-        self.real_features.reset()
-        self.generated_features.reset()
-
-    def reset_generated_state(self):
-        """Forgets the generated side only."""
-        self.generated_features.reset()
 
     def get_config(self):
         return {

@@ -2,8 +2,7 @@
 
 import numpy as np
 
-from keras_gen.metrics.base import FeatureMetric
-from keras_gen.metrics.statistics import FeatureBank
+from keras_gen.metrics.base import StoredFeatureMetric
 from keras_gen.metrics.statistics import as_features
 from keras_gen.metrics.statistics import squared_distance_blocks
 
@@ -81,7 +80,7 @@ def precision_recall(real_features, fake_features, k=3, batch_size=1000):
     }
 
 
-class PrecisionRecall(FeatureMetric):
+class PrecisionRecall(StoredFeatureMetric):
     """Streaming improved precision/recall of generated against real images.
 
     Stores the float64 features of every image on both sides (`n * d` floats
@@ -122,15 +121,6 @@ class PrecisionRecall(FeatureMetric):
         super().__init__(feature_extractor, weights=weights, batch_size=batch_size, name=name, dtype=dtype)
         self.k = k
         self.distance_batch_size = distance_batch_size
-        self.real_features = FeatureBank("real features")
-        self.generated_features = FeatureBank("generated features")
-
-    def update_features(self, real_features=None, generated_features=None):
-        """Stores features `(n, d)` of real and/or generated images."""
-        if real_features is not None:
-            self.real_features.append(real_features)
-        if generated_features is not None:
-            self.generated_features.append(generated_features)
 
     def result(self):
         """Returns `{"precision": float, "recall": float}`."""
@@ -140,15 +130,6 @@ class PrecisionRecall(FeatureMetric):
             k=self.k,
             batch_size=self.distance_batch_size,
         )
-
-    def reset_state(self):
-        """Forgets both sides."""
-        self.real_features.reset()
-        self.generated_features.reset()
-
-    def reset_generated_state(self):
-        """Forgets the generated side only."""
-        self.generated_features.reset()
 
     def get_config(self):
         return {**super().get_config(), "k": self.k, "distance_batch_size": self.distance_batch_size}
