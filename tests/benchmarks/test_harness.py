@@ -9,6 +9,9 @@ import textwrap
 import harness
 import pytest
 
+# NumPy, tf.data or the standard library only: one backend checks it (tests/conftest.py).
+pytestmark = pytest.mark.backend_independent
+
 BENCHMARKS = pathlib.Path(harness.__file__).resolve().parent
 
 WORK_SECONDS = 0.15

@@ -7,6 +7,9 @@ from keras_gen.datasets import load_tfds  # noqa: E402
 from keras_gen.datasets import make_image_dataset  # noqa: E402
 from keras_gen.datasets import scale_images  # noqa: E402
 
+# NumPy, tf.data or the standard library only: one backend checks it (tests/conftest.py).
+pytestmark = pytest.mark.backend_independent
+
 
 def _batches(dataset):
     return list(dataset.as_numpy_iterator())

@@ -12,6 +12,9 @@ from keras_gen.datasets.image_to_image import unpaired_dataset
 from keras_gen.datasets.image_to_image import unpaired_dataset_from_folder
 from keras_gen.datasets.image_to_image import unpaired_dataset_from_tfds
 
+# NumPy, tf.data or the standard library only: one backend checks it (tests/conftest.py).
+pytestmark = pytest.mark.backend_independent
+
 
 def _random_uint8(shape, seed=0):
     return np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)

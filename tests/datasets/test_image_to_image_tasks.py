@@ -8,6 +8,9 @@ from keras_gen.datasets.tasks import digits2inverted
 from keras_gen.datasets.tasks import edges2digits
 from keras_gen.datasets.tasks import mnist2sklearn_digits
 
+# NumPy, tf.data or the standard library only: one backend checks it (tests/conftest.py).
+pytestmark = pytest.mark.backend_independent
+
 
 def test_outline_of_a_square_by_hand():
     image = np.zeros((1, 10, 10))

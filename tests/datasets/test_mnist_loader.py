@@ -6,6 +6,9 @@ import pytest
 
 from keras_gen.datasets import mnist
 
+# NumPy, tf.data or the standard library only: one backend checks it (tests/conftest.py).
+pytestmark = pytest.mark.backend_independent
+
 
 @pytest.fixture
 def offline(monkeypatch, tmp_path):

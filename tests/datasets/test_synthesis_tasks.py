@@ -16,6 +16,9 @@ from keras_gen.datasets.tasks import skeletons2digits
 from keras_gen.datasets.tasks import stroke_style
 from keras_gen.datasets.tasks import style_digits
 
+# NumPy, tf.data or the standard library only: one backend checks it (tests/conftest.py).
+pytestmark = pytest.mark.backend_independent
+
 EIGHT = np.ones((3, 3), dtype=bool)
 
 

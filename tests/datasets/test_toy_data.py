@@ -3,6 +3,9 @@ import pytest
 
 from keras_gen.datasets import toy
 
+# NumPy, tf.data or the standard library only: one backend checks it (tests/conftest.py).
+pytestmark = pytest.mark.backend_independent
+
 
 def test_ring_modes_are_on_the_circle():
     modes = toy.ring_modes(8, radius=2.0)

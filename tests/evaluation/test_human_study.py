@@ -20,6 +20,9 @@ from keras_gen.evaluation.human_study import hype_report
 from keras_gen.evaluation.human_study import read_judgments
 from keras_gen.evaluation.human_study import serve_study
 
+# NumPy, tf.data or the standard library only: one backend checks it (tests/conftest.py).
+pytestmark = pytest.mark.backend_independent
+
 MODULE_FILE = human_study.__file__
 
 

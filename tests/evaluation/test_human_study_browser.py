@@ -21,6 +21,9 @@ from keras_gen.evaluation.human_study import hype_report
 from keras_gen.evaluation.human_study import read_judgments
 from keras_gen.evaluation.human_study import serve_study
 
+# NumPy, tf.data or the standard library only: one backend checks it (tests/conftest.py).
+pytestmark = pytest.mark.backend_independent
+
 WAIT_SECONDS = 20
 
 

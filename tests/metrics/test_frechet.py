@@ -1,11 +1,13 @@
 import warnings
 
-import keras
 import numpy as np
 import pytest
 import scipy.linalg
 
 import keras_gen
+
+# NumPy, tf.data or the standard library only: one backend checks it (tests/conftest.py).
+pytestmark = pytest.mark.backend_independent
 
 
 def scipy_frechet(mu1, sigma1, mu2, sigma2):

@@ -3,6 +3,9 @@ import pytest
 
 import keras_gen
 
+# NumPy, tf.data or the standard library only: one backend checks it (tests/conftest.py).
+pytestmark = pytest.mark.backend_independent
+
 
 def brute_force_mmd2(x, y):
     d = x.shape[1]
