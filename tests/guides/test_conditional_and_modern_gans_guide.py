@@ -1,20 +1,10 @@
-import os
-import subprocess
-import sys
-
 import pytest
 
-# Guides run on the rotating backend (tests/conftest.py); the model contract covers every backend.
 pytestmark = pytest.mark.guide
 
-GUIDE = os.path.join(os.path.dirname(__file__), "..", "..", "guides", "conditional_and_modern_gans.py")
 
-
-def test_conditional_and_modern_gans_guide_runs_in_fast_mode(tmp_path):
-    env = dict(os.environ, KERAS_GEN_GUIDE_FAST="1", KERAS_GEN_GUIDE_OUTPUT=str(tmp_path))
-    result = subprocess.run([sys.executable, GUIDE], env=env, capture_output=True, text=True,
-                            timeout=1200, cwd=str(tmp_path))
-    assert result.returncode == 0, result.stderr[-3000:]
+def test_conditional_and_modern_gans_guide_runs_in_fast_mode(run_guide, tmp_path):
+    result = run_guide("conditional_and_modern_gans", timeout=1200)
     for name in ("cgan_by_class.png", "stylegan_samples.png", "style_mixing.png",
                  "diffaugment_samples.png"):
         assert (tmp_path / name).is_file(), name
