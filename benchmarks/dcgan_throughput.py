@@ -47,7 +47,10 @@ Usage:
 """
 
 import argparse
+import json
+import os
 import statistics
+import subprocess
 
 import harness
 from contestants import uniform_images
@@ -229,6 +232,39 @@ def format_table(results, backends, modes, steps, metric="images_per_second", wi
     return harness.markdown_table(header, rows, align)
 
 
+def cost_model(modes, threads):
+    """The DCGAN's FLOP per image per step and this CPU's peaks (`flops.py`, in a subprocess)."""
+    command = harness.python_command(
+        os.path.join(os.path.dirname(__file__), "flops.py"), "--dcgan-json", ",".join(modes),
+        "--threads", threads or 1,
+    )
+    env = dict(os.environ, **harness.backend_env("torch", threads or 1))
+    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    return json.loads([line for line in output.splitlines() if line.startswith("FLOPS")][-1][5:])
+
+
+def format_arithmetic_table(results, backends, modes, steps, cost):
+    """Achieved GFLOP per CPU-second and its fraction of this CPU's float32 peaks."""
+    peaks = cost["peaks"]["float32"]
+
+    def cells(result, mode):
+        rate = throughput(result, steps)["images_per_cpu_second"]
+        if rate is None:
+            return ["n/a"] * 3
+        achieved = rate * cost["step_flops"][mode] / 1e9
+        return [f"{achieved:.1f}", f"{achieved / peaks['matmul']:.0%}",
+                f"{achieved / peaks['conv3x3']:.0%}"]
+
+    rows = []
+    for mode in modes:
+        for backend in backends:
+            rows.append([f"keras_gen [{backend}]", mode] + cells(results.get((backend, "keras_gen", mode)), mode))
+        rows.append(["plain PyTorch", mode] + cells(results.get(("torch", "pytorch", mode)), mode))
+    return harness.markdown_table(
+        ["contestant", "upsampling", "GFLOP per CPU-s", "of float32 matmul peak",
+         "of float32 conv peak"], rows, "llrrr")
+
+
 def run_driver(args):
     backends = harness.parse_backends(args.backends)
     modes = [m for m in args.upsampling.split(",") if m]
@@ -243,6 +279,7 @@ def run_driver(args):
 
     provenance = harness.Provenance(__file__)
     print(f"load average before: {provenance.load_before}", flush=True)
+    cost = cost_model(modes, args.threads)
     results = {}
     for mode in modes:
         keys = [(b, c, mode) for b in backends_run for c in ("keras_gen", "handwritten")]
@@ -271,6 +308,16 @@ def run_driver(args):
         format_table(
             results, backends_run, modes, args.steps, "images_per_cpu_second", with_memory=False
         ),
+        "",
+        "Arithmetic (`benchmarks/flops.py`): one training step costs "
+        + ", ".join(f"{cost['step_flops'][m] / 1e6:.1f} MFLOP per image ({m})" for m in modes)
+        + ", counted from the layer shapes; this CPU's peaks, measured in this run with PyTorch on "
+        f"{args.threads or 1} thread(s): float32 matmul {cost['peaks']['float32']['matmul']:.0f}, "
+        f"conv 3x3 {cost['peaks']['float32']['conv3x3']:.0f} GFLOP/s; bfloat16 matmul "
+        f"{cost['peaks']['bfloat16']['matmul']:.0f}, conv 3x3 {cost['peaks']['bfloat16']['conv3x3']:.0f} "
+        "GFLOP/s. Achieved rates use the CPU-time throughput above:",
+        "",
+        format_arithmetic_table(results, backends_run, modes, args.steps, cost),
         "",
         *provenance.lines(),
     ]
