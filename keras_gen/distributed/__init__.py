@@ -1,9 +1,18 @@
 """Data-parallel training across devices, processes and hosts.
 
-`replica_index`/`replica_count` say where a step runs on the active engine;
-`ReplicaSeedGenerator` keeps random draws distinct across replicas.
+`initialize()` joins the multi-process run the environment describes (set by
+`python -m keras_gen.distributed.launch --workers N script.py`, or by a
+cluster) and returns a `DistributedContext`; `shard()` gives each process its
+part of the data; `sync_batch_norm()` makes BatchNormalization use the global
+batch. `replica_index`/`replica_count` say where a step runs on the active
+engine; `ReplicaSeedGenerator` keeps random draws distinct across replicas.
 """
 
+from keras_gen.distributed.batch_norm import sync_batch_norm
+from keras_gen.distributed.environment import DistributedContext
+from keras_gen.distributed.environment import current_context
+from keras_gen.distributed.environment import initialize
+from keras_gen.distributed.environment import shard
 from keras_gen.distributed.replicas import replica_count
 from keras_gen.distributed.replicas import replica_index
 from keras_gen.distributed.seeds import ReplicaSeedGenerator

@@ -1,7 +1,17 @@
-"""PyTorch adapter: `loss.backward()` per phase, updates under `no_grad`."""
+"""PyTorch adapter: `loss.backward()` per phase, updates under `no_grad`.
+
+Under an initialized `torch.distributed` process group of more than one rank
+the step is data parallel (see `keras_gen/trainers/torch_distributed.py`):
+variables are copied from rank 0 before the first step, and each phase's
+gradients, loss and logs are averaged over ranks before the update. Without
+one it is the single-process step, unchanged.
+"""
+
+import contextlib
 
 import torch
 
+from keras_gen.trainers import torch_distributed
 from keras_gen.trainers.base import PhaseTrainerMixin
 
 
@@ -33,7 +43,16 @@ class TorchPhaseTrainer(PhaseTrainerMixin):
             for variable, old_value in kept:
                 variable.assign(old_value)
 
+    @contextlib.contextmanager
+    def fit_guard(self, x, batch_size):
+        """Under `torch.distributed`, checks that every rank will run the same number of steps."""
+        torch_distributed.check_equal_steps(x, batch_size)
+        yield
+
     def train_step(self, data):
+        distributed = torch_distributed.world_size() > 1
+        if distributed:
+            torch_distributed.synchronize_model(self)
         trainable = self.trainable_variables
         try:
             for phase in self.phases():
@@ -49,7 +68,12 @@ class TorchPhaseTrainer(PhaseTrainerMixin):
                     self._loss_to_differentiate(phase, loss).backward()
                     grads = [v.value.grad for v in phase.variables]
                     with torch.no_grad():
-                        valid = self._apply_phase(phase, loss.detach(), grads, snapshot, logs)
+                        loss = loss.detach()
+                        if distributed:
+                            loss, logs, grads = torch_distributed.average_phase(
+                                loss, logs, grads, phase.variables
+                            )
+                        valid = self._apply_phase(phase, loss, grads, snapshot, logs)
                         self._update_trackers(logs, valid)
         finally:
             _require_grad_only(trainable, trainable)

@@ -1,0 +1,114 @@
+"""Worker of tests/distributed/test_torch_distributed.py: tiny models trained data parallel.
+
+Run by the launcher on 2 gloo ranks (`python torch_worker.py OUT_DIR` writes
+`OUT_DIR/rank<R>.npz`), and imported by the test, whose `train()` with a
+single-process context is the reference run on the same global batches.
+"""
+
+import os
+import sys
+
+import keras
+import numpy as np
+
+import keras_gen
+from keras_gen.testing import tiny_discriminator
+from keras_gen.testing import tiny_generator
+from keras_gen.testing.models import dense_decoder
+from keras_gen.testing.models import dense_encoder
+from keras_gen.testing.models import patterns
+
+GLOBAL_BATCH = 16
+EPOCHS = 2
+
+
+def make_autoencoder(init_seed, batch_norm=False):
+    keras.utils.set_random_seed(init_seed)
+    if batch_norm:
+        encoder = keras.Sequential(
+            [
+                keras.Input((4, 4, 1)),
+                keras.layers.Flatten(),
+                # No bias before BatchNormalization: its gradient is 0 up to rounding,
+                # which Adam would scale up into steps that differ between runs.
+                keras.layers.Dense(8, use_bias=False),
+                keras.layers.BatchNormalization(momentum=0.5),
+                keras.layers.Dense(2),
+            ],
+            name="encoder",
+        )
+    else:
+        encoder = dense_encoder(variational=False)
+    model = keras_gen.models.AutoEncoder(encoder, dense_decoder(), reconstruction="mse", seed=0)
+    if batch_norm:
+        keras_gen.distributed.sync_batch_norm(model)
+    model.compile(autoencoder_optimizer=keras.optimizers.Adam(1e-2))
+    return model
+
+
+def weights(model, prefix, out):
+    for index, value in enumerate(model.get_weights()):
+        out[f"{prefix}_w{index}"] = np.asarray(value)
+
+
+def train(context):
+    """Trains every scenario; returns a dict of NumPy arrays."""
+    out = {"rank": np.asarray(context.rank), "world_size": np.asarray(context.world_size)}
+    images = patterns(64)[0]
+    local_images = context.shard(images)
+    local_batch = context.local_batch_size(GLOBAL_BATCH)
+    # Each rank initializes differently (rank 0 as the reference does): the
+    # copy from rank 0 before the first step must make them equal.
+    fit = dict(batch_size=local_batch, epochs=EPOCHS, shuffle=False, verbose=0)
+
+    # Deterministic: must match the single-process run on the global batch.
+    autoencoder = make_autoencoder(init_seed=context.rank)
+    history = autoencoder.fit(local_images, **fit).history
+    out["ae_loss"] = np.asarray(history["reconstruction_loss"])
+    weights(autoencoder, "ae", out)
+
+    # A NaN on the last rank only: every rank skips the update, exactly.
+    before = autoencoder.get_weights()
+    iterations = int(autoencoder.optimizers["autoencoder"].iterations.numpy())
+    bad = np.array(local_images[:local_batch])
+    if context.rank == context.world_size - 1:
+        bad[0, 0, 0, 0] = np.nan
+    logs = autoencoder.train_on_batch(bad, return_dict=True)
+    out["nan_logged"] = np.asarray(np.isnan(float(logs["reconstruction_loss"])))
+    out["nan_kept_weights"] = np.asarray(
+        all(np.array_equal(a, b) for a, b in zip(before, autoencoder.get_weights()))
+    )
+    out["nan_kept_iterations"] = np.asarray(
+        int(autoencoder.optimizers["autoencoder"].iterations.numpy()) == iterations
+    )
+
+    # BatchNormalization with global-batch statistics.
+    bn = make_autoencoder(init_seed=10 + context.rank, batch_norm=True)
+    out["bn_loss"] = np.asarray(bn.fit(local_images, **fit).history["reconstruction_loss"])
+    weights(bn, "bn", out)
+
+    # Ranks given different numbers of steps: fit refuses on every rank.
+    try:
+        bn.fit(local_images[: local_batch * (1 if context.rank else 2)],
+               batch_size=local_batch, verbose=0)
+        out["unequal_error"] = np.asarray("")
+    except ValueError as error:
+        out["unequal_error"] = np.asarray(str(error))
+
+    # A GAN: noise differs across ranks, weights stay equal.
+    keras.utils.set_random_seed(100 + context.rank)
+    gan = keras_gen.models.GAN(tiny_generator(4), tiny_discriminator(), seed=0)
+    gan.compile()
+    points = np.random.default_rng(0).standard_normal((64, 2)).astype("float32")
+    history = gan.fit(context.shard(points), **fit).history
+    out["gan_d_loss"] = np.asarray(history["d_loss"])
+    weights(gan, "gan", out)
+    out["gan_latents"] = keras.ops.convert_to_numpy(gan.sample_latents(4))
+    return out
+
+
+if __name__ == "__main__":
+    context = keras_gen.distributed.initialize(timeout=120)
+    results = train(context)
+    np.savez(os.path.join(sys.argv[1], f"rank{context.rank}.npz"), **results)
+    print(f"done rank {context.rank} of {context.world_size}")
