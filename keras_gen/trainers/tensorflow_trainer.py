@@ -22,6 +22,15 @@ class TensorFlowPhaseTrainer(PhaseTrainerMixin):
         self._end_train_step()
         return self._tracker_results()
 
+    def _tracker_results(self):
+        results = super()._tracker_results()
+        if _multi_worker(tf.distribute.get_strategy()):
+            # Keras reduces every log with `strategy.reduce("MEAN", v, axis=0)`
+            # under a multi-worker strategy, which refuses scalars: give each a
+            # length-1 axis (the reduction removes it).
+            return {name: tf.reshape(value, (1,)) for name, value in results.items()}
+        return results
+
     def _run_phase(self, phase, data):
         # Under tf.distribute the optimizer sums gradients over replicas, so
         # each replica differentiates loss / replicas; trackers see the
@@ -64,3 +73,10 @@ class TensorFlowPhaseTrainer(PhaseTrainerMixin):
 
     def test_step(self, data):
         return self._evaluate_phases(data)
+
+
+def _multi_worker(strategy):
+    """Whether `strategy` is a `MultiWorkerMirroredStrategy` spanning several workers."""
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and (
+        strategy.extended._in_multi_worker_mode()
+    )
