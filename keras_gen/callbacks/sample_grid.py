@@ -6,6 +6,7 @@ import warnings
 import keras
 import numpy as np
 
+from keras_gen.distributed.environment import is_chief
 from keras_gen.utils.images import make_grid
 from keras_gen.utils.images import save_image
 
@@ -30,6 +31,11 @@ class SampleGrid(keras.callbacks.Callback):
     `generators` records which one each grid shows; with `compare=True` the
     other generator's grid is written too, as `<name>_raw.png` or
     `<name>_ema.png`.
+
+    In a multi-process run only the chief writes (rank 0, see
+    `keras_gen.distributed.is_chief`): on the other workers the callback
+    generates nothing and writes nothing, and `paths` stays empty, so every
+    worker can pass the same callbacks to `fit`.
 
     Args:
         output_dir: folder for the PNG files (created if needed).
@@ -153,7 +159,10 @@ class SampleGrid(keras.callbacks.Callback):
         """Writes the grid for `epoch` (1-based) and returns the PNG path.
 
         `use_ema`: which generator of a model with an EMA (None: the average).
+        Returns None, writing nothing, on a worker that is not the chief.
         """
+        if not is_chief():
+            return None
         has_ema = self._has_ema()
         use_ema = (True if use_ema is None else bool(use_ema)) if has_ema else None
         grid = self.generate_grid(use_ema)

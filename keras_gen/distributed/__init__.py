@@ -12,6 +12,7 @@ from keras_gen.distributed.batch_norm import sync_batch_norm
 from keras_gen.distributed.environment import DistributedContext
 from keras_gen.distributed.environment import current_context
 from keras_gen.distributed.environment import initialize
+from keras_gen.distributed.environment import is_chief
 from keras_gen.distributed.environment import shard
 from keras_gen.distributed.replicas import replica_count
 from keras_gen.distributed.replicas import replica_index

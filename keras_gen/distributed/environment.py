@@ -175,7 +175,29 @@ def current_context():
             return DistributedContext(
                 backend, jax.process_index(), jax.process_count(), _env_int("LOCAL_RANK", 0)
             )
+    elif backend == "tensorflow":
+        # A script that built its own MultiWorkerMirroredStrategy: TF_CONFIG
+        # says which worker this is (no strategy is created here).
+        try:
+            rank, world_size = _tf_config_rank()
+        except ValueError:  # unreadable, or an evaluator's: not a training worker
+            rank, world_size = 0, 1
+        if world_size > 1:
+            return DistributedContext(backend, rank, world_size, _env_int("LOCAL_RANK", 0))
     return DistributedContext(backend)
+
+
+def is_chief():
+    """Whether this process is the one that writes files (rank 0; True alone).
+
+    keras_gen's writers (`keras_gen.callbacks.SampleGrid`,
+    `keras_gen.presets.write_preset`) ask this and do nothing on the other
+    workers of a multi-process run, so every worker can run the same script.
+
+    Returns:
+        `current_context().is_chief`.
+    """
+    return current_context().is_chief
 
 
 def shard(data, rank=None, world_size=None):
@@ -347,6 +369,10 @@ def _initialize_jax(timeout):
     if is_loopback(coordinator.rsplit(":", 1)[0].strip("[]")):
         # JAX's coordinator otherwise listens on every interface.
         options["coordinator_bind_address"] = coordinator
+    # Computations across processes on CPU need CPU collectives: Gloo (the
+    # default of recent JAX releases; an explicit "none" cannot join processes).
+    if getattr(jax.config, "jax_cpu_collectives_implementation", "gloo") in (None, "none"):
+        jax.config.update("jax_cpu_collectives_implementation", "gloo")
     # Called directly rather than through `keras.distribution.initialize`,
     # which then seeds the processes with a cross-process computation that
     # needs CPU collectives to be configured.
@@ -361,10 +387,15 @@ def _initialize_jax(timeout):
     )
 
 
-def _initialize_tensorflow():
+def _tf_config_rank():
+    """`(rank, world_size)` of this task from `TF_CONFIG`; `(0, 1)` without a cluster.
+
+    The chief tasks come first, then the workers; a task of another type
+    (evaluator, parameter server) is refused.
+    """
     config = os.environ.get("TF_CONFIG")
     if not config:
-        return DistributedContext("tensorflow")
+        return 0, 1
     try:
         config = json.loads(config)
         cluster = config.get("cluster", {})
@@ -379,14 +410,20 @@ def _initialize_tensorflow():
         )
     world_size = len(chiefs) + len(workers)
     if world_size <= 1:
-        return DistributedContext("tensorflow")
+        return 0, 1
     if task_type not in ("chief", "worker"):
         raise ValueError(
             f"keras_gen trains data parallel on 'chief' and 'worker' tasks; this "
             f"process's TF_CONFIG task is {task_type!r}. Run evaluators and parameter "
             "servers without keras_gen.distributed.initialize()."
         )
-    rank = index if task_type == "chief" else len(chiefs) + index
+    return (index if task_type == "chief" else len(chiefs) + index), world_size
+
+
+def _initialize_tensorflow():
+    rank, world_size = _tf_config_rank()
+    if world_size <= 1:
+        return DistributedContext("tensorflow")
     import tensorflow as tf
 
     strategy = tf.distribute.MultiWorkerMirroredStrategy()

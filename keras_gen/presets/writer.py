@@ -15,6 +15,7 @@ import sys
 import keras
 import numpy as np
 
+from keras_gen.distributed.environment import is_chief
 from keras_gen.presets.preset import METADATA_FILE
 from keras_gen.presets.preset import MODEL_CARD_FILE
 from keras_gen.presets.preset import WEIGHTS_FILE
@@ -163,8 +164,13 @@ def write_preset(model, preset_dir, metadata, card, figures=None, recipe_script=
         outputs: how to compare the reloaded model with `model` (see
             `check_round_trip`).
 
+    In a multi-process run only the chief writes (rank 0, see
+    `keras_gen.distributed.is_chief`); the other workers check the arguments,
+    write nothing and return None, so a recipe runs unchanged on every worker.
+
     Returns:
-        The metadata as written to `metadata.json`.
+        The metadata as written to `metadata.json` (None on a worker that is
+        not the chief).
 
     Raises:
         ValueError: metadata holding an entry `write_preset` computes, or a
@@ -196,6 +202,8 @@ def write_preset(model, preset_dir, metadata, card, figures=None, recipe_script=
             "`metadata` needs a non-empty 'metrics' entry: the numbers the model card "
             "reports and how they were measured."
         )
+    if not is_chief():
+        return None
     extra = {
         "name": metadata.get("name", os.path.basename(os.path.normpath(preset_dir))),
         "recipe": reproduce_command(recipe_script, recipe_args),

@@ -1,0 +1,92 @@
+"""Worker of tests/distributed/test_jax_multi_process.py: tiny models on 2 JAX processes.
+
+Run by the launcher as 2 processes with one CPU device each, joined by
+`keras_gen.distributed.initialize()` (`python jax_multi_process.py OUT_DIR`
+writes `OUT_DIR/rank<R>.json`), under a `keras.distribution.DataParallel`
+over both processes' devices; each process feeds its shard of every global
+batch. The test imports `train()` and runs it with a single-process context
+as the reference on the same global batches.
+"""
+
+import hashlib
+import json
+import os
+import sys
+
+import keras
+import numpy as np
+
+import keras_gen
+from keras_gen.testing import tiny_discriminator
+from keras_gen.testing import tiny_generator
+from keras_gen.testing.models import dense_decoder
+from keras_gen.testing.models import dense_encoder
+from keras_gen.testing.models import patterns
+
+GLOBAL_BATCH = 16
+EPOCHS = 2
+
+
+def local_weights(model):
+    """This process's copy of every weight, as float32 NumPy arrays."""
+    return [np.asarray(value, dtype=np.float32) for value in model.get_weights()]
+
+
+def digest(values):
+    sha = hashlib.sha256()
+    for value in values:
+        sha.update(np.ascontiguousarray(value).tobytes())
+    return sha.hexdigest()
+
+
+def train(context):
+    """Trains every scenario; returns a JSON-ready dict."""
+    if context.distributed:
+        devices = keras.distribution.list_devices()
+        # Each process feeds its own shard (`context.shard`): no auto-sharding.
+        keras.distribution.set_distribution(
+            keras.distribution.DataParallel(devices=devices, auto_shard_dataset=False))
+    result = {"rank": context.rank, "world_size": context.world_size,
+              "devices": len(keras.distribution.list_devices())}
+    images = patterns(64)[0]
+    fit = dict(batch_size=context.local_batch_size(GLOBAL_BATCH), epochs=EPOCHS,
+               shuffle=False, verbose=0)
+
+    # Deterministic: must match the single-process run on the global batch.
+    # The processes initialize alike (same seed): JAX assembles a replicated
+    # variable from each process's own value.
+    keras.utils.set_random_seed(0)
+    autoencoder = keras_gen.models.AutoEncoder(
+        dense_encoder(variational=False), dense_decoder(), reconstruction="mse", seed=0)
+    autoencoder.compile(autoencoder_optimizer=keras.optimizers.Adam(1e-2))
+    history = autoencoder.fit(context.shard(images), **fit).history
+    result["ae_loss"] = [float(v) for v in history["reconstruction_loss"]]
+    weights = local_weights(autoencoder)
+    result["ae_digest"] = digest(weights)
+    result["ae_weights"] = [w.tolist() for w in weights]
+
+    # A GAN: the same weights on every process, losses on the single-process scale.
+    keras.utils.set_random_seed(1)
+    gan = keras_gen.models.GAN(tiny_generator(4), tiny_discriminator(), seed=0)
+    gan.compile()
+    points = np.random.default_rng(0).standard_normal((64, 2)).astype("float32")
+    history = gan.fit(context.shard(points), **fit).history
+    result["gan_d_loss"] = [float(v) for v in history["d_loss"]]
+    result["gan_g_loss"] = [float(v) for v in history["g_loss"]]
+    result["gan_digest"] = digest(local_weights(gan))
+
+    # A batch that does not split over the global devices is refused before training.
+    try:
+        gan.fit(context.shard(points[:66]), batch_size=33, epochs=1, verbose=0)
+        result["indivisible_error"] = ""
+    except ValueError as error:
+        result["indivisible_error"] = str(error)
+    return result
+
+
+if __name__ == "__main__":
+    context = keras_gen.distributed.initialize(timeout=120)
+    result = train(context)
+    with open(os.path.join(sys.argv[1], f"rank{context.rank}.json"), "w") as file:
+        json.dump(result, file)
+    print(f"done rank {context.rank} of {context.world_size}")

@@ -1,0 +1,95 @@
+"""Multi-process JAX: 2 processes x 1 CPU device on 127.0.0.1 against one process.
+
+`jax_multi_process.py` trains an AutoEncoder (deterministic) and a GAN under
+a `keras.distribution.DataParallel` over both processes' devices
+(`jax.distributed.initialize` through `keras_gen.distributed.initialize()`,
+CPU collectives over Gloo), each process feeding its shard of every global
+batch; the same `train()` in this process, with no distribution, is the
+single-process reference on the same global batches. One launch serves every
+test below.
+"""
+
+import io
+import json
+import os
+import runpy
+import sys
+import threading
+
+import keras
+import numpy as np
+import pytest
+
+import keras_gen
+from keras_gen.distributed import launch
+
+WORKER = os.path.join(os.path.dirname(__file__), "jax_multi_process.py")
+ON_JAX = keras.backend.backend() == "jax"
+needs_jax = pytest.mark.skipif(not ON_JAX, reason="jax.distributed runs on the jax backend")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """`(process results, single-process result)`."""
+    out = tmp_path_factory.mktemp("jax_processes")
+    output = io.StringIO()
+    codes = []
+    # One thread per process for the math: they share the machine's cores with this one.
+    environments = [dict(env, OMP_NUM_THREADS="1", TF_CPP_MIN_LOG_LEVEL="2")
+                    for env in launch.worker_environments(2, "jax")]
+    command = [sys.executable, "-u", WORKER, str(out)]
+    thread = threading.Thread(target=lambda: codes.append(
+        launch.run_workers(command, environments, timeout=240, output=output)))
+    thread.start()
+    # The reference trains here while the processes start.
+    single = runpy.run_path(WORKER)["train"](keras_gen.distributed.DistributedContext("jax"))
+    thread.join(timeout=300)
+    assert codes == [0], output.getvalue()[-4000:]
+    ranks = []
+    for rank in range(2):
+        with open(out / f"rank{rank}.json") as file:
+            ranks.append(json.load(file))
+    return ranks, single
+
+
+@needs_jax
+@pytest.mark.multiprocess
+def test_processes_join_and_end_with_identical_weights(runs):
+    ranks, single = runs
+    assert [r["rank"] for r in ranks] == [0, 1]
+    assert [r["world_size"] for r in ranks] == [2, 2]
+    # keras.distribution.list_devices() lists every process's devices.
+    assert [r["devices"] for r in ranks] == [2, 2] and single["devices"] == 1
+    assert ranks[0]["ae_digest"] == ranks[1]["ae_digest"]
+    assert ranks[0]["gan_digest"] == ranks[1]["gan_digest"]
+
+
+@needs_jax
+@pytest.mark.multiprocess
+def test_autoencoder_matches_one_process_on_the_global_batch(runs):
+    ranks, single = runs
+    for rank in ranks:
+        np.testing.assert_allclose(rank["ae_loss"], single["ae_loss"], rtol=1e-5)
+        for a, b in zip(rank["ae_weights"], single["ae_weights"]):
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+@needs_jax
+@pytest.mark.multiprocess
+def test_gan_losses_match_one_process(runs):
+    ranks, single = runs
+    # One program draws the global batch's noise: the single-process math.
+    for rank in ranks:
+        for key in ("gan_d_loss", "gan_g_loss"):
+            np.testing.assert_allclose(rank[key], single[key], rtol=1e-3, err_msg=key)
+
+
+@needs_jax
+@pytest.mark.multiprocess
+def test_indivisible_batches_name_the_global_device_count(runs):
+    ranks, single = runs
+    assert single["indivisible_error"] == ""  # one device: any batch size
+    for rank in ranks:
+        message = rank["indivisible_error"]
+        assert "Training on 2 devices" in message and "divide by 2" in message, message
+        assert "drop_remainder=True" in message

@@ -1,0 +1,104 @@
+"""Worker of tests/distributed/test_tf_multi_worker.py: tiny models on a MultiWorkerMirroredStrategy.
+
+Run by the launcher as 2 TensorFlow workers on 127.0.0.1 (`python
+tf_multi_worker.py OUT_DIR` writes `OUT_DIR/rank<R>.json` and gives each
+worker its own `OUT_DIR/rank<R>/` for the files its callbacks write), and
+imported by the test, whose `train()` with a single-process context is the
+reference run on the same global batches.
+"""
+
+import hashlib
+import json
+import os
+import sys
+
+import keras
+import numpy as np
+
+import keras_gen
+from keras_gen.testing import tiny_discriminator
+from keras_gen.testing import tiny_generator
+from keras_gen.testing.models import dense_decoder
+from keras_gen.testing.models import dense_encoder
+from keras_gen.testing.models import patterns
+
+GLOBAL_BATCH = 16
+EPOCHS = 2
+
+
+def dataset(images):
+    """The global batches; the strategy splits each between the workers."""
+    import tensorflow as tf
+
+    data = tf.data.Dataset.from_tensor_slices(images).batch(GLOBAL_BATCH)
+    options = tf.data.Options()
+    # In-memory data: each worker keeps its part of every global batch.
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return data.with_options(options)
+
+
+def digest(model):
+    sha = hashlib.sha256()
+    for value in model.get_weights():
+        sha.update(np.ascontiguousarray(value, dtype=np.float32).tobytes())
+    return sha.hexdigest()
+
+
+def train(context, out_dir):
+    """Trains every scenario; returns a JSON-ready dict."""
+    images = patterns(64)[0]
+    result = {"rank": context.rank, "world_size": context.world_size,
+              "is_chief": context.is_chief}
+
+    # Deterministic: must match the single-process run on the global batch.
+    # Each worker seeds differently (rank 0 as the reference does): the
+    # strategy's broadcast of initial values must make them equal.
+    keras.utils.set_random_seed(context.rank)
+    with context.scope():
+        autoencoder = keras_gen.models.AutoEncoder(
+            dense_encoder(variational=False), dense_decoder(), reconstruction="mse", seed=0)
+        autoencoder.compile(autoencoder_optimizer=keras.optimizers.Adam(1e-2))
+    history = autoencoder.fit(dataset(images), epochs=EPOCHS, shuffle=False, verbose=0).history
+    result["ae_loss"] = [float(v) for v in history["reconstruction_loss"]]
+    result["ae_digest"] = digest(autoencoder)
+    result["ae_weights"] = [np.asarray(w).tolist() for w in autoencoder.get_weights()]
+
+    # A GAN with a sample grid: only the chief writes it.
+    keras.utils.set_random_seed(100 + context.rank)
+    with context.scope():
+        gan = keras_gen.models.GAN(
+            tiny_generator(4, output_shape=(4, 4, 1)), tiny_discriminator(input_shape=(4, 4, 1)),
+            seed=0)
+        gan.compile()
+    samples = os.path.join(out_dir, f"rank{context.rank}", "samples")
+    grid = keras_gen.callbacks.SampleGrid(samples, num_samples=4, every_n_epochs=EPOCHS)
+    history = gan.fit(dataset(images), epochs=EPOCHS, shuffle=False, verbose=0,
+                      callbacks=[grid]).history
+    result["gan_d_loss"] = [float(v) for v in history["d_loss"]]
+    result["gan_g_loss"] = [float(v) for v in history["g_loss"]]
+    result["gan_digest"] = digest(gan)
+    result["grid_paths"] = list(grid.paths)
+    result["grid_files"] = sorted(os.listdir(samples)) if os.path.isdir(samples) else []
+
+    # The latent noise each worker's replica draws inside a distributed step.
+    if context.strategy is not None:
+        import tensorflow as tf
+
+        def draw():
+            return gan.sample_latents(4)
+
+        draws = context.strategy.run(tf.function(draw, autograph=False))
+        latents = context.strategy.experimental_local_results(draws)[0]
+    else:
+        latents = gan.sample_latents(4)
+    result["latents"] = keras.ops.convert_to_numpy(latents).tolist()
+    return result
+
+
+if __name__ == "__main__":
+    context = keras_gen.distributed.initialize()
+    out = sys.argv[1]
+    result = train(context, out)
+    with open(os.path.join(out, f"rank{context.rank}.json"), "w") as file:
+        json.dump(result, file)
+    print(f"done rank {context.rank} of {context.world_size}")
