@@ -8,7 +8,7 @@ variables:
 | backend    | variables read                                           | what `initialize()` does |
 |------------|----------------------------------------------------------|--------------------------|
 | tensorflow | `TF_CONFIG` (cluster of `chief`/`worker` tasks, this task) | creates a `tf.distribute.MultiWorkerMirroredStrategy` |
-| jax        | `KERAS_DISTRIBUTION_JOB_ADDRESSES` (coordinator first), `KERAS_DISTRIBUTION_NUM_PROCESSES`, `KERAS_DISTRIBUTION_PROCESS_ID` (Keras's own, see `keras.distribution.initialize`) | `jax.distributed.initialize(...)` |
+| jax        | `KERAS_DISTRIBUTION_JOB_ADDRESSES` (coordinator first), `KERAS_DISTRIBUTION_NUM_PROCESSES`, `KERAS_DISTRIBUTION_PROCESS_ID` (Keras's own, see `keras.distribution.initialize`) | `jax.distributed.initialize(...)`, then a `keras.distribution.DataParallel` over every process's devices (unless the script set a distribution) |
 | torch      | `MASTER_ADDR`, `MASTER_PORT`, `RANK`, `WORLD_SIZE`, `LOCAL_RANK` (as `torchrun` sets them) | `torch.distributed.init_process_group("gloo")` on CPU, `"nccl"` on GPU |
 
 Without them it does nothing and reports one process, so the same script
@@ -382,6 +382,12 @@ def _initialize_jax(timeout):
         process_id=process_id,
         **options,
     )
+    if keras.distribution.distribution() is None:
+        # One data-parallel mesh over every process's devices, each process
+        # feeding its own shard (`DistributedContext.shard`), as the other
+        # engines do; a distribution the script set itself is kept.
+        keras.distribution.set_distribution(keras.distribution.DataParallel(
+            devices=keras.distribution.list_devices(), auto_shard_dataset=False))
     return DistributedContext(
         "jax", jax.process_index(), jax.process_count(), _env_int("LOCAL_RANK", 0)
     )
