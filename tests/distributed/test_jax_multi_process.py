@@ -9,19 +9,12 @@ single-process reference on the same global batches. One launch serves every
 test below.
 """
 
-import io
 import json
 import os
-import runpy
-import sys
-import threading
 
 import keras
 import numpy as np
 import pytest
-
-import keras_gen
-from keras_gen.distributed import launch
 
 WORKER = os.path.join(os.path.dirname(__file__), "jax_multi_process.py")
 ON_JAX = keras.backend.backend() == "jax"
@@ -29,22 +22,12 @@ needs_jax = pytest.mark.skipif(not ON_JAX, reason="jax.distributed runs on the j
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory, two_workers_and_reference):
     """`(process results, single-process result)`."""
     out = tmp_path_factory.mktemp("jax_processes")
-    output = io.StringIO()
-    codes = []
     # One thread per process for the math: they share the machine's cores with this one.
-    environments = [dict(env, OMP_NUM_THREADS="1", TF_CPP_MIN_LOG_LEVEL="2")
-                    for env in launch.worker_environments(2, "jax")]
-    command = [sys.executable, "-u", WORKER, str(out)]
-    thread = threading.Thread(target=lambda: codes.append(
-        launch.run_workers(command, environments, timeout=240, output=output)))
-    thread.start()
-    # The reference trains here while the processes start.
-    single = runpy.run_path(WORKER)["train"](keras_gen.distributed.DistributedContext("jax"))
-    thread.join(timeout=300)
-    assert codes == [0], output.getvalue()[-4000:]
+    single = two_workers_and_reference(
+        "jax", WORKER, out, {"OMP_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"})
     ranks = []
     for rank in range(2):
         with open(out / f"rank{rank}.json") as file:

@@ -8,19 +8,12 @@ the single-process reference on the same global batches. One launch serves
 every test below.
 """
 
-import io
 import json
 import os
-import runpy
-import sys
-import threading
 
 import keras
 import numpy as np
 import pytest
-
-import keras_gen
-from keras_gen.distributed import launch
 
 WORKER = os.path.join(os.path.dirname(__file__), "tf_multi_worker.py")
 ON_TF = keras.backend.backend() == "tensorflow"
@@ -29,27 +22,16 @@ needs_tf = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory, two_workers_and_reference):
     """`(rank results, single-process result, output folder)`."""
     out = tmp_path_factory.mktemp("tf_workers")
-    output = io.StringIO()
-    codes = []
     # One thread per op in the workers: they share the machine's cores with this process.
     threads = {"OMP_NUM_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1",
                "TF_NUM_INTEROP_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    environments = [dict(env, **threads) for env in launch.worker_environments(2, "tensorflow")]
-    command = [sys.executable, "-u", WORKER, str(out)]
-    thread = threading.Thread(target=lambda: codes.append(
-        launch.run_workers(command, environments, timeout=240, output=output)))
-    thread.start()
-    # The reference trains here while the workers start.
-    single = runpy.run_path(WORKER)["train"](
-        keras_gen.distributed.DistributedContext("tensorflow"), str(out / "single"))
-    thread.join(timeout=300)
     # Keras's fit reduces scalar logs with `strategy.reduce("MEAN", v, axis=0)` on
     # several workers ("Invalid reduction dimension 0 for input with 0 dimensions",
     # tensorflow/tensorflow#72388): the TF trainer gives its logs a length-1 axis.
-    assert codes == [0], output.getvalue()[-4000:]
+    single = two_workers_and_reference("tensorflow", WORKER, out, threads, str(out / "single"))
     ranks = []
     for rank in range(2):
         with open(out / f"rank{rank}.json") as file:

@@ -7,18 +7,11 @@ this process, with no process group, is the single-process reference on the
 same global batches.
 """
 
-import io
 import os
-import runpy
-import sys
-import threading
 
 import keras
 import numpy as np
 import pytest
-
-import keras_gen
-from keras_gen.distributed import launch
 
 WORKER = os.path.join(os.path.dirname(__file__), "torch_worker.py")
 ON_TORCH = keras.backend.backend() == "torch"
@@ -31,24 +24,12 @@ def _weights(result, prefix):
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory, two_workers_and_reference):
     """`(rank results, single-process result)`: one launch shared by the tests below."""
     out = tmp_path_factory.mktemp("torch_ranks")
-    output = io.StringIO()
-    codes = []
-    # The launcher's functions run in a thread of this process (`test_launch.py`
-    # covers `python -m`), with one torch thread per rank: the two ranks and this
-    # process share the machine's cores.
-    environments = [dict(env, OMP_NUM_THREADS="1")
-                    for env in launch.worker_environments(2, "torch")]
-    command = [sys.executable, "-u", WORKER, str(out)]
-    thread = threading.Thread(target=lambda: codes.append(
-        launch.run_workers(command, environments, timeout=240, output=output)))
-    thread.start()
-    # The reference trains here while the ranks start.
-    single = runpy.run_path(WORKER)["train"](keras_gen.distributed.DistributedContext("torch"))
-    thread.join(timeout=300)
-    assert codes == [0], output.getvalue()[-4000:]
+    # One torch thread per rank: the two ranks and this process share the machine's
+    # cores (`test_launch.py` covers `python -m keras_gen.distributed.launch`).
+    single = two_workers_and_reference("torch", WORKER, out, {"OMP_NUM_THREADS": "1"})
     ranks = [dict(np.load(out / f"rank{rank}.npz")) for rank in range(2)]
     return ranks, single
 
