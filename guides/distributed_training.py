@@ -107,7 +107,12 @@ own part (`shard()` takes every `world_size`-th example from
 its rank). With `local_batch_size(global)`, the ranks' step together is the single-process step
 on the global batch: the logged losses are on the single-process scale. Only the chief should
 write files (`context.is_chief`); keras_gen's `SampleGrid` and preset writer do that themselves.
-BatchNorm statistics stay per replica unless `keras_gen.distributed.sync_batch_norm(model)` is
+To resume a multi-worker run after a failure, pass
+`keras_gen.callbacks.BackupAndRestore(backup_dir)` to `fit` on every worker, with `backup_dir` on
+storage all workers read: the chief writes the backup, every worker restores from it. Metrics
+callbacks (`GenerativeMetrics`) compute the same FID/IS on every worker from the same seeded
+samples, so `ModelCheckpoint`/`EarlyStopping` decide alike everywhere; give every worker the same
+pretrained feature network. BatchNorm statistics stay per replica unless `keras_gen.distributed.sync_batch_norm(model)` is
 called (like PyTorch's `SyncBatchNorm`).
 
 ## Run it: two workers on this machine

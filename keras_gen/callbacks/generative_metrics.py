@@ -67,6 +67,12 @@ class GenerativeMetrics(keras.callbacks.Callback):
     Epochs that are not evaluated carry no metric keys (monitors then skip
     them instead of seeing a stale or NaN value).
 
+    In a multi-process run (`keras_gen.distributed`) every worker evaluates
+    the same seeded samples of its (identical) weights and logs the same
+    values, so a monitor on `fid` takes the same decision on every worker;
+    the evaluation is repeated on each worker rather than split between them
+    (tested with 2 TensorFlow workers).
+
     When the model keeps a moving average of its generator (`GeneratorEMA`,
     `ema_decay=`) and `compare_ema` is True, both generators are evaluated
     on the same latents: the logs get `ema_<key>` and `raw_<key>` for every

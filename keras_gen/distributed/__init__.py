@@ -8,6 +8,7 @@ batch. `replica_index`/`replica_count` say where a step runs on the active
 engine; `ReplicaSeedGenerator` keeps random draws distinct across replicas.
 """
 
+from keras_gen.distributed.barrier import barrier
 from keras_gen.distributed.batch_norm import sync_batch_norm
 from keras_gen.distributed.environment import DistributedContext
 from keras_gen.distributed.environment import current_context

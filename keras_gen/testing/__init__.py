@@ -13,6 +13,7 @@
 from keras_gen.testing.cases import MODEL_CASES
 from keras_gen.testing.cases import ModelCase
 from keras_gen.testing.cases import register_model_case
+from keras_gen.testing.helpers import InterruptFit
 from keras_gen.testing.helpers import assert_weights_changed
 from keras_gen.testing.helpers import run_layer_test
 from keras_gen.testing.helpers import run_model_saving_test

@@ -147,3 +147,25 @@ def run_model_saving_test(model, outputs_fn, tmp_dir):
         keras.ops.convert_to_numpy(outputs_fn(clone)), expected, rtol=1e-6, atol=1e-6
     )
     return reloaded
+
+
+class InterruptFit(keras.callbacks.Callback):
+    """Stops `fit` with `RuntimeError("interrupted")`, as a preemption would.
+
+    Raises at the start of epoch `epoch` (0-based), or at the start of batch
+    `batch` of that epoch. Place it after a `BackupAndRestore` so the backup
+    of the epochs before is written first.
+    """
+
+    def __init__(self, epoch, batch=None):
+        super().__init__()
+        self.epoch, self.batch, self.current = epoch, batch, None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.current = epoch
+        if epoch == self.epoch and self.batch is None:
+            raise RuntimeError("interrupted")
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.current == self.epoch and batch == self.batch:
+            raise RuntimeError("interrupted")

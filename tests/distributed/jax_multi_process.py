@@ -2,7 +2,7 @@
 
 Run by the launcher as 2 processes with one CPU device each, joined by
 `keras_gen.distributed.initialize()` (`python jax_multi_process.py OUT_DIR`
-writes `OUT_DIR/rank<R>.json`), under a `keras.distribution.DataParallel`
+writes `OUT_DIR/rank<R>.json` and keeps its backup in `OUT_DIR/backup`), under a `keras.distribution.DataParallel`
 over both processes' devices; each process feeds its shard of every global
 batch. The test imports `train()` and runs it with a single-process context
 as the reference on the same global batches.
@@ -17,6 +17,7 @@ import keras
 import numpy as np
 
 import keras_gen
+from keras_gen.testing import InterruptFit
 from keras_gen.testing import tiny_discriminator
 from keras_gen.testing import tiny_generator
 from keras_gen.testing.models import dense_decoder
@@ -39,7 +40,14 @@ def digest(values):
     return sha.hexdigest()
 
 
-def train(context):
+def make_gan(init_seed):
+    keras.utils.set_random_seed(init_seed)
+    gan = keras_gen.models.GAN(tiny_generator(4), tiny_discriminator(), seed=0)
+    gan.compile()
+    return gan
+
+
+def train(context, out_dir):
     """Trains every scenario; returns a JSON-ready dict."""
     if context.distributed:
         devices = keras.distribution.list_devices()
@@ -66,14 +74,28 @@ def train(context):
     result["ae_weights"] = [w.tolist() for w in weights]
 
     # A GAN: the same weights on every process, losses on the single-process scale.
-    keras.utils.set_random_seed(1)
-    gan = keras_gen.models.GAN(tiny_generator(4), tiny_discriminator(), seed=0)
-    gan.compile()
+    gan = make_gan(init_seed=1)
     points = np.random.default_rng(0).standard_normal((64, 2)).astype("float32")
     history = gan.fit(context.shard(points), **fit).history
     result["gan_d_loss"] = [float(v) for v in history["d_loss"]]
     result["gan_g_loss"] = [float(v) for v in history["g_loss"]]
     result["gan_digest"] = digest(local_weights(gan))
+
+    # The same GAN stopped at the start of epoch 2 and resumed by a new model
+    # (other initial weights) from the chief's backup: it must end as `gan`.
+    backup_dir = os.path.join(out_dir, "backup")
+    interrupted = make_gan(init_seed=1)
+    try:
+        interrupted.fit(context.shard(points), **fit, callbacks=[
+            keras_gen.callbacks.BackupAndRestore(backup_dir), InterruptFit(epoch=1)])
+    except RuntimeError:
+        result["backup_files"] = sorted(os.listdir(backup_dir))
+    resumed = make_gan(init_seed=2)
+    history = resumed.fit(context.shard(points), **fit,
+                          callbacks=[keras_gen.callbacks.BackupAndRestore(backup_dir)])
+    result["resumed_epochs"] = list(history.epoch)
+    result["resumed_digest"] = digest(local_weights(resumed))
+    result["backup_deleted"] = not os.path.exists(backup_dir)
 
     # A batch that does not split over the global devices is refused before training.
     try:
@@ -86,7 +108,7 @@ def train(context):
 
 if __name__ == "__main__":
     context = keras_gen.distributed.initialize(timeout=120)
-    result = train(context)
+    result = train(context, sys.argv[1])
     with open(os.path.join(sys.argv[1], f"rank{context.rank}.json"), "w") as file:
         json.dump(result, file)
     print(f"done rank {context.rank} of {context.world_size}")

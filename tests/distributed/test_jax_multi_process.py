@@ -27,7 +27,8 @@ def runs(tmp_path_factory, two_workers_and_reference):
     out = tmp_path_factory.mktemp("jax_processes")
     # One thread per process for the math: they share the machine's cores with this one.
     single = two_workers_and_reference(
-        "jax", WORKER, out, {"OMP_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"})
+        "jax", WORKER, out, {"OMP_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"},
+        str(out / "single"))
     ranks = []
     for rank in range(2):
         with open(out / f"rank{rank}.json") as file:
@@ -76,3 +77,17 @@ def test_indivisible_batches_name_the_global_device_count(runs):
         message = rank["indivisible_error"]
         assert "Training on 2 devices" in message and "divide by 2" in message, message
         assert "drop_remainder=True" in message
+
+
+@needs_jax
+@pytest.mark.multiprocess
+def test_backup_and_restore_resumes_a_two_process_run(runs):
+    ranks, single = runs
+    for rank in ranks + [single]:
+        # The chief wrote the backup after epoch 1 and every process saw it complete.
+        assert rank["backup_files"] == ["latest.weights.h5", "training_metadata.json"]
+        # The resumed fit ran epoch 2 only and ended bitwise where the
+        # uninterrupted GAN ended, weights and seed states.
+        assert rank["resumed_epochs"] == [1]
+        assert rank["resumed_digest"] == rank["gan_digest"]
+        assert rank["backup_deleted"]

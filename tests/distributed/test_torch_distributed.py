@@ -29,7 +29,8 @@ def runs(tmp_path_factory, two_workers_and_reference):
     out = tmp_path_factory.mktemp("torch_ranks")
     # One torch thread per rank: the two ranks and this process share the machine's
     # cores (`test_launch.py` covers `python -m keras_gen.distributed.launch`).
-    single = two_workers_and_reference("torch", WORKER, out, {"OMP_NUM_THREADS": "1"})
+    single = two_workers_and_reference(
+        "torch", WORKER, out, {"OMP_NUM_THREADS": "1"}, str(out / "single"))
     ranks = [dict(np.load(out / f"rank{rank}.npz")) for rank in range(2)]
     return ranks, single
 
@@ -111,3 +112,18 @@ def test_without_a_process_group_every_collective_is_skipped():
     torch_distributed.broadcast_variables([variable])
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(variable), np.ones(3))
     torch_distributed.check_equal_steps(np.zeros((5, 2)), 2)
+
+
+@needs_torch
+@pytest.mark.multiprocess
+def test_backup_and_restore_resumes_a_two_rank_run(runs):
+    ranks, single = runs
+    for rank in ranks + [single]:
+        # The chief wrote the backup after epoch 1 and every rank saw it complete.
+        assert list(rank["backup_files"]) == ["latest.weights.h5", "training_metadata.json"]
+        # The resumed fit ran epoch 2 only and ended bitwise where the
+        # uninterrupted GAN ended, weights and seed states.
+        assert list(rank["resumed_epochs"]) == [1]
+        for a, b in zip(_weights(rank, "resumed"), _weights(rank, "gan"), strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert bool(rank["backup_deleted"])

@@ -16,11 +16,13 @@ import keras
 import numpy as np
 
 import keras_gen
+from keras_gen.testing import InterruptFit
 from keras_gen.testing import tiny_discriminator
 from keras_gen.testing import tiny_generator
 from keras_gen.testing.models import dense_decoder
 from keras_gen.testing.models import dense_encoder
 from keras_gen.testing.models import patterns
+from keras_gen.testing.models import tiny_feature_extractor
 
 GLOBAL_BATCH = 16
 EPOCHS = 2
@@ -44,6 +46,16 @@ def digest(model):
     return sha.hexdigest()
 
 
+def make_gan(context, init_seed):
+    keras.utils.set_random_seed(init_seed)
+    with context.scope():
+        gan = keras_gen.models.GAN(
+            tiny_generator(4, output_shape=(4, 4, 1)), tiny_discriminator(input_shape=(4, 4, 1)),
+            seed=0)
+        gan.compile()
+    return gan
+
+
 def train(context, out_dir):
     """Trains every scenario; returns a JSON-ready dict."""
     images = patterns(64)[0]
@@ -64,21 +76,40 @@ def train(context, out_dir):
     result["ae_weights"] = [np.asarray(w).tolist() for w in autoencoder.get_weights()]
 
     # A GAN with a sample grid: only the chief writes it.
-    keras.utils.set_random_seed(100 + context.rank)
-    with context.scope():
-        gan = keras_gen.models.GAN(
-            tiny_generator(4, output_shape=(4, 4, 1)), tiny_discriminator(input_shape=(4, 4, 1)),
-            seed=0)
-        gan.compile()
+    gan = make_gan(context, init_seed=100 + context.rank)
     samples = os.path.join(out_dir, f"rank{context.rank}", "samples")
     grid = keras_gen.callbacks.SampleGrid(samples, num_samples=4, every_n_epochs=EPOCHS)
+    # Every worker computes FID on the same seeded samples of the same weights
+    # (the feature network, pretrained in real use, equal on every worker).
+    keras.utils.set_random_seed(7)
+    metrics = keras_gen.callbacks.GenerativeMetrics(
+        images[:32], metrics=("fid",), num_samples=16, batch_size=8, verbose=0,
+        feature_extractor=tiny_feature_extractor(image_shape=(4, 4, 1)))
     history = gan.fit(dataset(images), epochs=EPOCHS, shuffle=False, verbose=0,
-                      callbacks=[grid]).history
+                      callbacks=[metrics, grid]).history
+    result["gan_fid"] = [float(v) for v in history["fid"]]
     result["gan_d_loss"] = [float(v) for v in history["d_loss"]]
     result["gan_g_loss"] = [float(v) for v in history["g_loss"]]
     result["gan_digest"] = digest(gan)
     result["grid_paths"] = list(grid.paths)
     result["grid_files"] = sorted(os.listdir(samples)) if os.path.isdir(samples) else []
+
+    # The same GAN stopped at the start of epoch 2 and resumed by a new model
+    # (other initial weights) from the chief's backup: it must end as `gan`.
+    backup_dir = os.path.join(out_dir, "backup")
+    interrupted = make_gan(context, init_seed=100 + context.rank)
+    try:
+        interrupted.fit(dataset(images), epochs=EPOCHS, shuffle=False, verbose=0,
+                        callbacks=[keras_gen.callbacks.BackupAndRestore(backup_dir),
+                                   InterruptFit(epoch=1)])
+    except RuntimeError:
+        result["backup_files"] = sorted(os.listdir(backup_dir))
+    resumed = make_gan(context, init_seed=200 + context.rank)
+    history = resumed.fit(dataset(images), epochs=EPOCHS, shuffle=False, verbose=0,
+                          callbacks=[keras_gen.callbacks.BackupAndRestore(backup_dir)])
+    result["resumed_epochs"] = list(history.epoch)
+    result["resumed_digest"] = digest(resumed)
+    result["backup_deleted"] = not os.path.exists(backup_dir)
 
     # The latent noise each worker's replica draws inside a distributed step.
     if context.strategy is not None:

@@ -12,6 +12,7 @@ import keras
 import numpy as np
 
 import keras_gen
+from keras_gen.testing import InterruptFit
 from keras_gen.testing import tiny_discriminator
 from keras_gen.testing import tiny_generator
 from keras_gen.testing.models import dense_decoder
@@ -51,7 +52,14 @@ def weights(model, prefix, out):
         out[f"{prefix}_w{index}"] = np.asarray(value)
 
 
-def train(context):
+def make_gan(init_seed):
+    keras.utils.set_random_seed(init_seed)
+    gan = keras_gen.models.GAN(tiny_generator(4), tiny_discriminator(), seed=0)
+    gan.compile()
+    return gan
+
+
+def train(context, out_dir):
     """Trains every scenario; returns a dict of NumPy arrays."""
     out = {"rank": np.asarray(context.rank), "world_size": np.asarray(context.world_size)}
     images = patterns(64)[0]
@@ -96,19 +104,33 @@ def train(context):
         out["unequal_error"] = np.asarray(str(error))
 
     # A GAN: noise differs across ranks, weights stay equal.
-    keras.utils.set_random_seed(100 + context.rank)
-    gan = keras_gen.models.GAN(tiny_generator(4), tiny_discriminator(), seed=0)
-    gan.compile()
+    gan = make_gan(init_seed=100 + context.rank)
     points = np.random.default_rng(0).standard_normal((64, 2)).astype("float32")
     history = gan.fit(context.shard(points), **fit).history
     out["gan_d_loss"] = np.asarray(history["d_loss"])
     weights(gan, "gan", out)
     out["gan_latents"] = keras.ops.convert_to_numpy(gan.sample_latents(4))
+
+    # The same GAN stopped at the start of epoch 2 and resumed by a new model
+    # (other initial weights) from the chief's backup: it must end as `gan`.
+    backup_dir = os.path.join(out_dir, "backup")
+    interrupted = make_gan(init_seed=100 + context.rank)
+    try:
+        interrupted.fit(context.shard(points), **fit, callbacks=[
+            keras_gen.callbacks.BackupAndRestore(backup_dir), InterruptFit(epoch=1)])
+    except RuntimeError:
+        out["backup_files"] = np.asarray(sorted(os.listdir(backup_dir)))
+    resumed = make_gan(init_seed=200 + context.rank)
+    history = resumed.fit(context.shard(points), **fit,
+                          callbacks=[keras_gen.callbacks.BackupAndRestore(backup_dir)])
+    out["resumed_epochs"] = np.asarray(history.epoch)
+    weights(resumed, "resumed", out)
+    out["backup_deleted"] = np.asarray(not os.path.exists(backup_dir))
     return out
 
 
 if __name__ == "__main__":
     context = keras_gen.distributed.initialize(timeout=120)
-    results = train(context)
+    results = train(context, sys.argv[1])
     np.savez(os.path.join(sys.argv[1], f"rank{context.rank}.npz"), **results)
     print(f"done rank {context.rank} of {context.world_size}")

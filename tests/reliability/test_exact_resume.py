@@ -12,27 +12,11 @@ import numpy as np
 import pytest
 
 import keras_gen
+from keras_gen.testing import InterruptFit
 from keras_gen.testing.cases import MODEL_CASES
 
 EPOCHS = 3
 BATCH = 8
-
-
-class Interrupt(keras.callbacks.Callback):
-    """Raises at the start of epoch `epoch` (0-based) or of batch `batch` of that epoch."""
-
-    def __init__(self, epoch, batch=None):
-        super().__init__()
-        self.epoch, self.batch, self.current = epoch, batch, None
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.current = epoch
-        if epoch == self.epoch and self.batch is None:
-            raise RuntimeError("interrupted")
-
-    def on_train_batch_begin(self, batch, logs=None):
-        if self.current == self.epoch and batch == self.batch:
-            raise RuntimeError("interrupted")
 
 
 def make(case_name):
@@ -76,7 +60,7 @@ def uninterrupted_and_resumed(case_name, backup_dir, callbacks=lambda: []):
     model = make(case_name)
     backup = keras.callbacks.BackupAndRestore(backup_dir)
     with pytest.raises(RuntimeError, match="interrupted"):
-        fit(model, case_name, [backup, *callbacks(), Interrupt(epoch=1)])
+        fit(model, case_name, [backup, *callbacks(), InterruptFit(epoch=1)])
     fit(model, case_name, callbacks(), initial_epoch=1)  # as if never interrupted
     resumed = make(case_name)  # a new process would start from a new model
     history = fit(resumed, case_name, [keras.callbacks.BackupAndRestore(backup_dir), *callbacks()])
@@ -119,7 +103,7 @@ def test_mid_epoch_backups_replay_the_batches_before_the_save(tmp_path):
     with pytest.raises(RuntimeError, match="interrupted"):
         fit(interrupted, "gan",
             [keras.callbacks.BackupAndRestore(tmp_path / "backup", save_freq=1),
-             Interrupt(epoch=1, batch=1)], batches=2)
+             InterruptFit(epoch=1, batch=1)], batches=2)
     saved_steps = int(keras.ops.convert_to_numpy(interrupted.optimizer.iterations))
     assert saved_steps == 3  # epoch 0 (2 steps) and batch 0 of epoch 1
     resumed = make("gan")
