@@ -82,8 +82,7 @@ with context.scope():
     gan = keras_gen.models.GAN(generator, discriminator)
     gan.compile()
 gan.fit(context.shard(x), batch_size=context.local_batch_size(256), epochs=10)
-if context.is_chief:
-    gan.save("dcgan.keras")
+keras_gen.distributed.save_model(gan, "dcgan.keras")  # every worker; the chief writes
 ```
 
 Start it on one machine with the launcher:
@@ -106,7 +105,10 @@ the data `fit` receives and `shard()` returns it whole; on JAX and PyTorch each 
 own part (`shard()` takes every `world_size`-th example from
 its rank). With `local_batch_size(global)`, the ranks' step together is the single-process step
 on the global batch: the logged losses are on the single-process scale. Only the chief should
-write files (`context.is_chief`); keras_gen's `SampleGrid` and preset writer do that themselves.
+write files; keras_gen's `SampleGrid`, preset writer, `ModelCheckpoint` and `BackupAndRestore` do
+that themselves. Save with `keras_gen.distributed.save_model(model, path)` on every worker, not
+`model.save` under `if context.is_chief:`: on JAX, reading a weight to save it is a collective that
+every process must join, so a save on the chief alone waits forever.
 To resume a multi-worker run after a failure, pass
 `keras_gen.callbacks.BackupAndRestore(backup_dir)` to `fit` on every worker, with `backup_dir` on
 storage all workers read: the chief writes the backup, every worker restores from it. Metrics
@@ -164,6 +166,7 @@ def train():
     digest = float(sum(np.abs(keras.ops.convert_to_numpy(v)).sum() for v in gan.trainable_variables))
     with open(os.path.join(OUTPUT, f"rank{context.rank}.json"), "w") as f:
         json.dump({"weights_digest": digest, "g_loss": history.history["g_loss"]}, f)
+    keras_gen.distributed.save_model(gan, os.path.join(OUTPUT, "dcgan.keras"))
     if context.is_chief:
         samples = gan.generate(64, seed=0)
         keras_gen.utils.save_image_grid(samples, os.path.join(OUTPUT, "samples.png"), num_rows=8)

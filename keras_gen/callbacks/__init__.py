@@ -4,3 +4,4 @@ from keras_gen.callbacks.generator_ema import GeneratorEMA
 from keras_gen.callbacks.adaptive_schedule import AdaptiveSchedule
 from keras_gen.callbacks.discriminator_probe import DiscriminatorProbe
 from keras_gen.callbacks.backup_and_restore import BackupAndRestore
+from keras_gen.callbacks.model_checkpoint import ModelCheckpoint

@@ -4,7 +4,8 @@
 `python -m keras_gen.distributed.launch --workers N script.py`, or by a
 cluster) and returns a `DistributedContext`; `shard()` gives each process its
 part of the data; `sync_batch_norm()` makes BatchNormalization use the global
-batch. `replica_index`/`replica_count` say where a step runs on the active
+batch; `save_model()`, `save_weights()` and `chief_writes()` write on the chief
+with every worker taking part, and `barrier()` waits for every process. `replica_index`/`replica_count` say where a step runs on the active
 engine; `ReplicaSeedGenerator` keeps random draws distinct across replicas.
 """
 
@@ -16,5 +17,8 @@ from keras_gen.distributed.environment import initialize
 from keras_gen.distributed.environment import is_chief
 from keras_gen.distributed.environment import shard
 from keras_gen.distributed.replicas import replica_count
+from keras_gen.distributed.saving import chief_writes
+from keras_gen.distributed.saving import save_model
+from keras_gen.distributed.saving import save_weights
 from keras_gen.distributed.replicas import replica_index
 from keras_gen.distributed.seeds import ReplicaSeedGenerator

@@ -33,11 +33,14 @@ def barrier(strategy=None):
     if backend == "torch":
         import torch.distributed as dist
 
-        dist.barrier()
+        if dist.is_available() and dist.is_initialized():
+            dist.barrier()
     elif backend == "jax":
+        import jax
         from jax.experimental import multihost_utils
 
-        multihost_utils.sync_global_devices("keras_gen.distributed.barrier")
+        if jax.process_count() > 1:
+            multihost_utils.sync_global_devices("keras_gen.distributed.barrier")
     elif backend == "tensorflow":
         import tensorflow as tf
 

@@ -49,8 +49,7 @@ class DistributedContext:
         gan = keras_gen.models.DCGAN(...)
         gan.compile()
     gan.fit(context.shard(x), batch_size=context.local_batch_size(64), epochs=5)
-    if context.is_chief:
-        gan.save("dcgan.keras")
+    keras_gen.distributed.save_model(gan, "dcgan.keras")  # every worker; the chief writes
     ```
     """
 

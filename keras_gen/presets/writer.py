@@ -11,10 +11,12 @@ import os
 import platform
 import shlex
 import sys
+import tempfile
 
 import keras
 import numpy as np
 
+from keras_gen.distributed.barrier import barrier
 from keras_gen.distributed.environment import is_chief
 from keras_gen.presets.preset import METADATA_FILE
 from keras_gen.presets.preset import MODEL_CARD_FILE
@@ -164,9 +166,11 @@ def write_preset(model, preset_dir, metadata, card, figures=None, recipe_script=
         outputs: how to compare the reloaded model with `model` (see
             `check_round_trip`).
 
-    In a multi-process run only the chief writes (rank 0, see
-    `keras_gen.distributed.is_chief`); the other workers check the arguments,
-    write nothing and return None, so a recipe runs unchanged on every worker.
+    In a multi-process run only the chief writes `preset_dir` (rank 0, see
+    `keras_gen.distributed.is_chief`); the other workers go through the same
+    steps into a scratch folder that is deleted (on JAX, reading a weight is
+    a collective of all processes), wait for the chief and return None, so a
+    recipe runs unchanged on every worker.
 
     Returns:
         The metadata as written to `metadata.json` (None on a worker that is
@@ -203,7 +207,21 @@ def write_preset(model, preset_dir, metadata, card, figures=None, recipe_script=
             "reports and how they were measured."
         )
     if not is_chief():
+        # Every worker goes through the same saves and reloads (on JAX, reading
+        # a weight is a collective of all processes), into a scratch folder.
+        with tempfile.TemporaryDirectory() as scratch:
+            _write_preset(model, os.path.join(scratch, "preset"), metadata, card, figures,
+                          recipe_script, recipe_args, outputs)
+        barrier(getattr(model, "distribute_strategy", None))
         return None
+    full = _write_preset(model, preset_dir, metadata, card, figures, recipe_script,
+                         recipe_args, outputs)
+    barrier(getattr(model, "distribute_strategy", None))
+    return full
+
+
+def _write_preset(model, preset_dir, metadata, card, figures, recipe_script, recipe_args,
+                  outputs):
     extra = {
         "name": metadata.get("name", os.path.basename(os.path.normpath(preset_dir))),
         "recipe": reproduce_command(recipe_script, recipe_args),

@@ -90,12 +90,18 @@ def train(context, out_dir):
             keras_gen.callbacks.BackupAndRestore(backup_dir), InterruptFit(epoch=1)])
     except RuntimeError:
         result["backup_files"] = sorted(os.listdir(backup_dir))
+    # Every worker takes part in each save; the chief writes the files.
+    checkpoint = keras_gen.callbacks.ModelCheckpoint(
+        os.path.join(out_dir, "checkpoints", "gan_{epoch}.weights.h5"), save_weights_only=True)
     resumed = make_gan(init_seed=2)
     history = resumed.fit(context.shard(points), **fit,
-                          callbacks=[keras_gen.callbacks.BackupAndRestore(backup_dir)])
+                          callbacks=[keras_gen.callbacks.BackupAndRestore(backup_dir), checkpoint])
     result["resumed_epochs"] = list(history.epoch)
     result["resumed_digest"] = digest(local_weights(resumed))
     result["backup_deleted"] = not os.path.exists(backup_dir)
+    result["checkpoint_files"] = sorted(os.listdir(os.path.join(out_dir, "checkpoints")))
+    keras_gen.distributed.save_model(resumed, os.path.join(out_dir, "gan.keras"))
+    result["saved_model"] = os.path.isfile(os.path.join(out_dir, "gan.keras"))
 
     # A batch that does not split over the global devices is refused before training.
     try:

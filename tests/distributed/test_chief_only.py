@@ -1,4 +1,4 @@
-"""Chief-only writing: keras_gen's writers do nothing on a worker that is not rank 0.
+"""Chief-only writing: keras_gen's writers write nothing on a worker that is not rank 0.
 
 The context is set by hand (no processes): the 2-worker runs in
 `test_tf_multi_worker.py` check the same on a real cluster.
@@ -61,6 +61,28 @@ def test_write_preset_writes_only_on_the_chief(worker, tmp_path):
     result = keras_gen.presets.write_preset(
         gan, tmp_path / "preset", {"metrics": {"d_loss": 1.0}}, **kwargs)
     assert result is None and not (tmp_path / "preset").exists()
+
+
+def test_checkpoints_and_saves_are_written_only_on_the_chief(worker, tmp_path, monkeypatch):
+    gan = make_gan()
+    path = tmp_path / "ckpt" / "gan_{epoch}.weights.h5"
+    checkpoint = keras_gen.callbacks.ModelCheckpoint(path, save_weights_only=True)
+    backup = keras_gen.callbacks.BackupAndRestore(tmp_path / "backup")
+    for callback in (checkpoint, backup):
+        callback.set_model(gan)
+    checkpoint.on_epoch_end(0, logs={"g_loss": 1.0})
+    backup.on_epoch_end(0)
+    keras_gen.distributed.save_model(gan, tmp_path / "gan.keras")
+    keras_gen.distributed.save_weights(gan, tmp_path / "gan.weights.h5")
+    assert sorted(os.listdir(tmp_path)) == []
+    # One process is its own chief: the same calls write every file.
+    monkeypatch.setattr(environment, "_CONTEXT", None)
+    checkpoint.on_epoch_end(0, logs={"g_loss": 1.0})
+    backup.on_epoch_end(0)
+    keras_gen.distributed.save_model(gan, tmp_path / "gan.keras")
+    keras_gen.distributed.save_weights(gan, tmp_path / "gan.weights.h5")
+    assert sorted(os.listdir(tmp_path)) == ["backup", "ckpt", "gan.keras", "gan.weights.h5"]
+    assert os.listdir(tmp_path / "ckpt") == ["gan_1.weights.h5"]
 
 
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TF_CONFIG is TensorFlow's")

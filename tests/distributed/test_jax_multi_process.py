@@ -91,3 +91,6 @@ def test_backup_and_restore_resumes_a_two_process_run(runs):
         assert rank["resumed_epochs"] == [1]
         assert rank["resumed_digest"] == rank["gan_digest"]
         assert rank["backup_deleted"]
+        # keras_gen's ModelCheckpoint and save_model: every worker saves, the chief writes.
+        assert rank["checkpoint_files"] == ["gan_2.weights.h5"]
+        assert rank["saved_model"]

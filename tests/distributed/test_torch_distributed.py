@@ -127,3 +127,6 @@ def test_backup_and_restore_resumes_a_two_rank_run(runs):
         for a, b in zip(_weights(rank, "resumed"), _weights(rank, "gan"), strict=True):
             np.testing.assert_array_equal(a, b)
         assert bool(rank["backup_deleted"])
+        # keras_gen's ModelCheckpoint and save_model: every rank saves, the chief writes.
+        assert list(rank["checkpoint_files"]) == ["gan_2.weights.h5"]
+        assert bool(rank["saved_model"])

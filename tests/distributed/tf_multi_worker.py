@@ -104,12 +104,18 @@ def train(context, out_dir):
                                    InterruptFit(epoch=1)])
     except RuntimeError:
         result["backup_files"] = sorted(os.listdir(backup_dir))
+    # Every worker takes part in each save; the chief writes the files.
+    checkpoint = keras_gen.callbacks.ModelCheckpoint(
+        os.path.join(out_dir, "checkpoints", "gan_{epoch}.weights.h5"), save_weights_only=True)
     resumed = make_gan(context, init_seed=200 + context.rank)
     history = resumed.fit(dataset(images), epochs=EPOCHS, shuffle=False, verbose=0,
-                          callbacks=[keras_gen.callbacks.BackupAndRestore(backup_dir)])
+                          callbacks=[keras_gen.callbacks.BackupAndRestore(backup_dir), checkpoint])
     result["resumed_epochs"] = list(history.epoch)
     result["resumed_digest"] = digest(resumed)
     result["backup_deleted"] = not os.path.exists(backup_dir)
+    result["checkpoint_files"] = sorted(os.listdir(os.path.join(out_dir, "checkpoints")))
+    keras_gen.distributed.save_model(resumed, os.path.join(out_dir, "gan.keras"))
+    result["saved_model"] = os.path.isfile(os.path.join(out_dir, "gan.keras"))
 
     # The latent noise each worker's replica draws inside a distributed step.
     if context.strategy is not None:

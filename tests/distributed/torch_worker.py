@@ -120,12 +120,18 @@ def train(context, out_dir):
             keras_gen.callbacks.BackupAndRestore(backup_dir), InterruptFit(epoch=1)])
     except RuntimeError:
         out["backup_files"] = np.asarray(sorted(os.listdir(backup_dir)))
+    # Every worker takes part in each save; the chief writes the files.
+    checkpoint = keras_gen.callbacks.ModelCheckpoint(
+        os.path.join(out_dir, "checkpoints", "gan_{epoch}.weights.h5"), save_weights_only=True)
     resumed = make_gan(init_seed=200 + context.rank)
     history = resumed.fit(context.shard(points), **fit,
-                          callbacks=[keras_gen.callbacks.BackupAndRestore(backup_dir)])
+                          callbacks=[keras_gen.callbacks.BackupAndRestore(backup_dir), checkpoint])
     out["resumed_epochs"] = np.asarray(history.epoch)
     weights(resumed, "resumed", out)
     out["backup_deleted"] = np.asarray(not os.path.exists(backup_dir))
+    out["checkpoint_files"] = np.asarray(sorted(os.listdir(os.path.join(out_dir, "checkpoints"))))
+    keras_gen.distributed.save_model(resumed, os.path.join(out_dir, "gan.keras"))
+    out["saved_model"] = np.asarray(os.path.isfile(os.path.join(out_dir, "gan.keras")))
     return out
 
 
