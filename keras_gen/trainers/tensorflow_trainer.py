@@ -74,6 +74,23 @@ class TensorFlowPhaseTrainer(PhaseTrainerMixin):
     def test_step(self, data):
         return self._evaluate_phases(data)
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Under a strategy Keras builds the model from the first batch,
+        # averaged over replicas with `strategy.reduce`, which a
+        # multi-worker strategy refuses for a tuple such as (images, labels).
+        # Building needs only shapes and dtypes: one replica's part will do.
+        if iterator is not None and _multi_worker(self.distribute_strategy):
+            for _, _, batches in iterator:
+                batch = next(batches)
+                data_batch = tf.nest.map_structure(
+                    lambda value: self.distribute_strategy.experimental_local_results(value)[0]
+                    if isinstance(value, tf.distribute.DistributedValues) else value,
+                    batch,
+                )
+                break
+            iterator = None
+        return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+
 
 def _multi_worker(strategy):
     """Whether `strategy` is a `MultiWorkerMirroredStrategy` spanning several workers."""

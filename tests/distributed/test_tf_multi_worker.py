@@ -54,6 +54,16 @@ def test_workers_join_and_end_with_identical_weights(runs):
 
 @needs_tf
 @pytest.mark.multiprocess
+@pytest.mark.parametrize("name", ["cgan_projection", "vae_gaussian_warmup", "cyclegan"])
+def test_conditional_gan_vae_and_cyclegan_train_on_two_workers(runs, name):
+    ranks, single, _ = runs
+    for rank in ranks + [single]:
+        assert rank[f"{name}_finite"], name
+    assert ranks[0][f"{name}_digest"] == ranks[1][f"{name}_digest"]
+
+
+@needs_tf
+@pytest.mark.multiprocess
 def test_autoencoder_matches_one_process_on_the_global_batch(runs):
     ranks, single, _ = runs
     for rank in ranks:
