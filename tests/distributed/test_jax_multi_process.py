@@ -94,3 +94,13 @@ def test_backup_and_restore_resumes_a_two_process_run(runs):
         # keras_gen's ModelCheckpoint and save_model: every worker saves, the chief writes.
         assert rank["checkpoint_files"] == ["gan_2.weights.h5"]
         assert rank["saved_model"]
+
+
+@needs_jax
+@pytest.mark.multiprocess
+@pytest.mark.parametrize("name", ["cgan_projection", "vae_gaussian_warmup", "cyclegan"])
+def test_conditional_gan_vae_and_cyclegan_train_on_two_processes(runs, name):
+    ranks, single = runs
+    for rank in ranks + [single]:
+        assert bool(rank[f"{name}_finite"]), name
+    assert (ranks[0][f"{name}_trainable"]) == (ranks[1][f"{name}_trainable"])

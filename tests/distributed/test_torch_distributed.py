@@ -130,3 +130,13 @@ def test_backup_and_restore_resumes_a_two_rank_run(runs):
         # keras_gen's ModelCheckpoint and save_model: every rank saves, the chief writes.
         assert list(rank["checkpoint_files"]) == ["gan_2.weights.h5"]
         assert bool(rank["saved_model"])
+
+
+@needs_torch
+@pytest.mark.multiprocess
+@pytest.mark.parametrize("name", ["cgan_projection", "vae_gaussian_warmup", "cyclegan"])
+def test_conditional_gan_vae_and_cyclegan_train_on_two_processes(runs, name):
+    ranks, single = runs
+    for rank in ranks + [single]:
+        assert bool(rank[f"{name}_finite"]), name
+    assert str(ranks[0][f"{name}_trainable"]) == str(ranks[1][f"{name}_trainable"])

@@ -5,6 +5,7 @@ Run by the launcher on 2 gloo ranks (`python torch_worker.py OUT_DIR` writes
 single-process context is the reference run on the same global batches.
 """
 
+import hashlib
 import os
 import sys
 
@@ -15,11 +16,14 @@ import keras_gen
 from keras_gen.testing import InterruptFit
 from keras_gen.testing import tiny_discriminator
 from keras_gen.testing import tiny_generator
+from keras_gen.testing.cases import MODEL_CASES
 from keras_gen.testing.models import dense_decoder
 from keras_gen.testing.models import dense_encoder
 from keras_gen.testing.models import patterns
 
 GLOBAL_BATCH = 16
+# ConditionalGAN, VAE and CycleGAN from the test kit's cases.
+MULTI_PROCESS_CASES = ("cgan_projection", "vae_gaussian_warmup", "cyclegan")
 EPOCHS = 2
 
 
@@ -132,6 +136,20 @@ def train(context, out_dir):
     out["checkpoint_files"] = np.asarray(sorted(os.listdir(os.path.join(out_dir, "checkpoints"))))
     keras_gen.distributed.save_model(resumed, os.path.join(out_dir, "gan.keras"))
     out["saved_model"] = np.asarray(os.path.isfile(os.path.join(out_dir, "gan.keras")))
+    # The other model families train on every process and end equal everywhere.
+    for name in MULTI_PROCESS_CASES:
+        case = MODEL_CASES[name]
+        keras.utils.set_random_seed(300 + context.rank)
+        model = case.model_class(**case.init_kwargs())
+        model.compile()
+        arrays = [context.shard(array) for array in case.data()]
+        history = model.fit(*arrays, batch_size=context.local_batch_size(GLOBAL_BATCH), epochs=1,
+                            shuffle=False, verbose=0).history
+        # Trainable weights: a CycleGAN's image pools hold each process's own fakes.
+        trainable = [np.asarray(keras.ops.convert_to_numpy(v), dtype=np.float32)
+                     for v in model.trainable_variables]
+        out[f"{name}_trainable"] = np.asarray(hashlib.sha256(b''.join(v.tobytes() for v in trainable)).hexdigest())
+        out[f"{name}_finite"] = np.asarray(np.all(np.isfinite([v[-1] for v in history.values()])))
     return out
 
 
