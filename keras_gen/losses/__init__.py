@@ -22,6 +22,11 @@ from keras_gen.losses.feature_matching import feature_matching
 from keras_gen.losses.feature_matching import feature_matching_l1
 from keras_gen.losses.image import cycle_consistency_loss
 from keras_gen.losses.image import l1_loss
+from keras_gen.losses.perceptual import VGG19_LAYER_WEIGHTS
+from keras_gen.losses.perceptual import VGG19_LAYERS
+from keras_gen.losses.perceptual import feature_layers_model
+from keras_gen.losses.perceptual import perceptual
+from keras_gen.losses.perceptual import vgg19_feature_model
 from keras_gen.losses.penalties import gradient_penalty
 from keras_gen.losses.penalties import r1_penalty
 from keras_gen.losses.penalties import r2_penalty

@@ -12,6 +12,8 @@ from keras_gen.networks.stylegan import stylegan_num_styles
 from keras_gen.networks.stylegan import stylegan_synthesis_network
 from keras_gen.networks.autoencoder import conv_decoder, conv_encoder, mlp_latent_discriminator
 from keras_gen.networks.unet import unet_generator
+from keras_gen.networks.bicyclegan import bicyclegan_encoder
+from keras_gen.networks.bicyclegan import bicyclegan_generator
 from keras_gen.networks.patchgan import patchgan_discriminator
 from keras_gen.networks.patchgan import patchgan_receptive_field
 from keras_gen.networks.resnet_generator import resnet_generator
@@ -21,3 +23,9 @@ from keras_gen.networks.conditional import conditional_mlp_discriminator
 from keras_gen.networks.conditional import conditional_mlp_generator
 from keras_gen.networks.multiscale_patchgan import multiscale_input_sides
 from keras_gen.networks.multiscale_patchgan import multiscale_patchgan_discriminator
+from keras_gen.networks.spade import spade_generator
+from keras_gen.networks.spade import spade_image_encoder
+from keras_gen.networks.munit import munit_content_encoder
+from keras_gen.networks.munit import munit_decoder
+from keras_gen.networks.munit import munit_domain_invariant_features
+from keras_gen.networks.munit import munit_style_encoder

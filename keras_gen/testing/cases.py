@@ -17,6 +17,8 @@ from keras_gen.testing.models import tiny_discriminator
 from keras_gen.testing.models import tiny_generator
 from keras_gen.testing.models import tiny_image_generator
 from keras_gen.testing.models import tiny_patch_discriminator
+from keras_gen.testing.models import tiny_spade_networks
+from keras_gen.testing.models import tiny_munit_networks
 
 MODEL_CASES = {}
 
@@ -180,6 +182,46 @@ def _register_builtin_cases():
             pool_size=4, seed=0,
         ),
         paired, outputs_fn=lambda m: m.translate_ab(_uniform_images(4, translation_shape, 2)),
+    )
+    # BicycleGAN: the library's generator at its smallest (one U-Net level, codes of
+    # size 2), a linear Gaussian encoder (the ResNet encoder's many small weights make
+    # each compiled step slower; it has its own network tests), two tiny PatchGANs.
+    register_model_case(
+        "bicyclegan", models.BicycleGAN,
+        lambda: dict(
+            generator=networks.bicyclegan_generator(
+                translation_shape, latent_dim=2, base_filters=4, num_downsamples=1),
+            encoder=dense_encoder(translation_shape, latent_dim=2),
+            discriminator_encoded=tiny_patch_discriminator(
+                translation_shape, name="discriminator_encoded"),
+            discriminator_random=tiny_patch_discriminator(
+                translation_shape, name="discriminator_random"),
+            seed=0,
+        ),
+        paired,
+        outputs_fn=lambda m: m.translate(_uniform_images(4, translation_shape, 2),
+                                         z=np.array([0.5, -1.0], "float32")),
+    )
+    # MUNIT: eight networks of one or two layers each (it calls them ~20 times per step).
+    munit_shape_b = (8, 8, 3)
+    register_model_case(
+        "munit", models.MUNIT,
+        lambda: dict(**tiny_munit_networks(translation_shape, munit_shape_b), seed=0),
+        lambda: (_uniform_images(32, translation_shape), _uniform_images(32, munit_shape_b, 1)),
+        outputs_fn=lambda m: m.translate(_uniform_images(4, translation_shape, 2), "a2b", seed=0),
+    )
+    # SPADE: one SPADE residual block, a one-scale discriminator; one-hot label maps
+    # (integer class-id maps are the other accepted form, tested in test_spade.py).
+    spade_labels = (8, 8, 3)
+    spade_maps = lambda seed=0: np.eye(3, dtype="float32")[  # noqa: E731
+        np.random.default_rng(seed).integers(0, 3, (32,) + spade_labels[:2])]
+    register_model_case(
+        "spade", models.SPADE,
+        lambda: dict(**tiny_spade_networks(spade_labels, feature_network=True), seed=0),
+        lambda: (spade_maps(), _uniform_images(32, translation_shape, 1)),
+        outputs_fn=lambda m: m.synthesize(spade_maps(2)[:4], seed=0),
+        # While every logit is inside the hinge's margin, the output bias's gradient cancels.
+        partial_phases=("discriminator",),
     )
 
 

@@ -66,10 +66,11 @@ def _fit_args(data):
 
 
 def network_variables(model):
-    """Trainable variables of the declared networks (not of moving averages)."""
+    """Trainable variables of the declared networks (not of moving averages); optional ones may be None."""
     variables, seen = [], set()
     for name in type(model).networks:
-        for variable in getattr(model, name).trainable_variables:
+        network = getattr(model, name)
+        for variable in [] if network is None else network.trainable_variables:
             if id(variable) not in seen:
                 seen.add(id(variable))
                 variables.append(variable)

@@ -102,3 +102,71 @@ def patterns(n=64, image_shape=(4, 4, 1), seed=0):
     labels = np.arange(n) % 2
     x = prototypes[labels] + 0.2 * rng.standard_normal((n, size))
     return np.clip(x, -1, 1).reshape((n,) + image_shape).astype("float32"), labels
+
+
+# --------------------------------------------------------------------- MUNIT
+def tiny_munit_networks(shape_a=(8, 8, 1), shape_b=(8, 8, 3), filters=4, style_dim=2):
+    """MUNIT's eight networks at their smallest, as the keyword arguments of `keras_gen.models.MUNIT`.
+
+    Per domain: a content encoder (one stride-2 convolution), a style
+    encoder (global average pooling and a dense layer), a decoder (the
+    content plus a dense map of the style, 2x upsampling, one convolution
+    with tanh) and `tiny_patch_discriminator`. MUNIT traces its eight
+    networks about twenty times per training step; the library's full
+    builders (`keras_gen.networks.munit_*`) have their own network tests and
+    train in MUNIT's model tests.
+    """
+    layers = keras.layers
+    nets = {}
+    for domain, shape in (("a", shape_a), ("b", shape_b)):
+        image = keras.Input(shape)
+        content = layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu")(image)
+        nets[f"content_encoder_{domain}"] = keras.Model(image, content, name=f"content_encoder_{domain}")
+        image = keras.Input(shape)
+        style = layers.Dense(style_dim, dtype="float32")(layers.GlobalAveragePooling2D()(image))
+        nets[f"style_encoder_{domain}"] = keras.Model(image, style, name=f"style_encoder_{domain}")
+        content, style = keras.Input(tuple(content.shape[1:])), keras.Input((style_dim,))
+        shift = layers.Reshape((1, 1, filters))(layers.Dense(filters)(style))
+        x = layers.UpSampling2D(2)(layers.Add()([content, shift]))
+        image = layers.Conv2D(shape[-1], 3, padding="same", activation="tanh", dtype="float32")(x)
+        nets[f"decoder_{domain}"] = keras.Model([content, style], image, name=f"decoder_{domain}")
+        nets[f"discriminator_{domain}"] = tiny_patch_discriminator(
+            shape, name=f"discriminator_{domain}"
+        )
+    return nets
+
+
+# --------------------------------------------------------------------- SPADE
+def tiny_spade_networks(label_shape=(8, 8, 3), image_channels=1, filters=4, latent_dim=4,
+                        encoder=False, feature_network=False):
+    """SPADE's networks at their smallest, as keyword arguments of `keras_gen.models.SPADE`.
+
+    The library's builders with one SPADE residual block (no upsampling), a
+    one-scale, one-layer multi-scale discriminator, optionally a one-conv
+    image encoder and a one-conv feature network for the perceptual loss.
+    Without spectral normalization (a third of the ops of a compiled step; it
+    has its own layer tests and is on in the networks' and learning tests).
+    """
+    from keras_gen import networks
+
+    image_shape = tuple(label_shape[:2]) + (image_channels,)
+    nets = {
+        "generator": networks.spade_generator(
+            label_shape, output_channels=image_channels, latent_dim=latent_dim,
+            base_filters=filters, num_upsamples=0, hidden_filters=filters, spectral_norm=False,
+        ),
+        "discriminator": networks.multiscale_patchgan_discriminator(
+            label_shape, target_shape=image_shape, num_scales=1, base_filters=filters,
+            num_layers=1,
+        ),
+    }
+    if encoder:
+        nets["encoder"] = networks.spade_image_encoder(
+            image_shape, latent_dim=latent_dim, base_filters=filters, num_downsamples=1,
+            spectral_norm=False,
+        )
+    if feature_network:
+        images = keras.Input(image_shape)
+        features = keras.layers.Conv2D(filters, 3, strides=2, activation="relu")(images)
+        nets["feature_network"] = keras.Model(images, features, name="feature_network")
+    return nets
