@@ -27,6 +27,9 @@ class FitContestant:
         extra_updates_allowed: accept optimizers that make more than one update
             per step (e.g. a lazy penalty's own discriminator update); fewer
             is still a warning.
+        callbacks: Keras callbacks passed to every `fit` (warm-up and timed),
+            so one-time work such as a metric's real-data statistics falls in
+            the warm-up.
     """
 
     def __init__(
@@ -39,6 +42,7 @@ class FitContestant:
         batch_size,
         expected_logs=(),
         extra_updates_allowed=False,
+        callbacks=(),
     ):
         self.model = model
         self.networks = networks
@@ -48,9 +52,11 @@ class FitContestant:
         self.batch_size = batch_size
         self.expected_logs = set(expected_logs)
         self.extra_updates_allowed = extra_updates_allowed
+        self.callbacks = list(callbacks)
 
     def _fit(self, data):
-        history = self.model.fit(data, batch_size=self.batch_size, epochs=1, shuffle=False, verbose=0)
+        history = self.model.fit(data, batch_size=self.batch_size, epochs=1, shuffle=False,
+                                 verbose=0, callbacks=self.callbacks)
         return {key: float(values[-1]) for key, values in history.history.items()}
 
     def warmup(self):
