@@ -21,3 +21,4 @@ from keras_gen.datasets.tasks import edges2digits
 from keras_gen.datasets.tasks import mnist2sklearn_digits
 from keras_gen.datasets.tasks import one_hot_label_maps
 from keras_gen.datasets.tasks import skeletons2digits
+from keras_gen.datasets.label_map_folders import label_map_dataset_from_folder
