@@ -24,6 +24,12 @@ for _name, _model_class, _description in (
      "Pix2Pix (U-Net, PatchGAN) that fills 32x32 digit outlines (edges2digits task)"),
     ("cyclegan_digits2inverted", models.CycleGAN,
      "CycleGAN between white-on-black and black-on-white digits, trained without pairs"),
+    ("bicyclegan_skeletons2digits", models.BicycleGAN,
+     "BicycleGAN that draws 32x32 digits along skeletons in many stroke styles (skeletons2digits task)"),
+    ("munit_digits2styled", models.MUNIT,
+     "MUNIT between grey digits and colour-styled digits: random or example-guided styles, unpaired"),
+    ("spade_digits", models.SPADE,
+     "SPADE (GauGAN) that paints grey digits from 11-class label maps (digits_segmentation task)"),
     ("digits_classifier", keras.Model,
      "CNN digits classifier whose features and probabilities serve keras_gen.metrics"),
 ):

@@ -82,8 +82,8 @@ def _network_outputs(model):
             else:
                 inputs.append(rng.standard_normal(shape).astype("float32"))
         result = network(inputs if len(inputs) > 1 else inputs[0], training=False)
-        result = result if isinstance(result, (list, tuple)) else [result]
-        outputs[network.name] = [keras.ops.convert_to_numpy(r) for r in result]
+        # Nested outputs (e.g. a multi-scale discriminator's features per scale) are flattened.
+        outputs[network.name] = [keras.ops.convert_to_numpy(r) for r in keras.tree.flatten(result)]
     return outputs
 
 

@@ -97,6 +97,21 @@ def test_write_preset_refuses_what_it_owns_and_a_model_that_does_not_reload(tmp_
         presets.check_round_trip(gan, folder)
 
 
+def test_the_round_trip_check_compares_nested_outputs(tmp_path):
+    # SPADE's multi-scale discriminator returns [features..., logits] per scale.
+    from keras_gen.testing.cases import MODEL_CASES
+
+    case = MODEL_CASES["spade"]
+    model = case.model_class(**case.init_kwargs())
+    folder = str(tmp_path / "spade")
+    presets.write_preset(model, folder, {"metrics": {"fid": 1.0}}, "# card")
+    # A changed discriminator feature is caught, not only a changed image.
+    variable = model.discriminator.trainable_variables[0]
+    variable.assign(variable + 0.5)
+    with pytest.raises(ValueError, match="does not reproduce"):
+        presets.check_round_trip(model, folder)
+
+
 def test_a_modified_config_is_refused(tmp_path):
     folder = str(tmp_path / "p")
     presets.write_preset(tiny_gan(), folder, {"metrics": {"fid": 1.0}}, "# card")
