@@ -160,15 +160,11 @@ def harness_contestant(backend, variant, args):
 
 def share(results, variant, measure_name):
     """The variant's cost as a fraction of the plain step (the guard: of an unguarded step)."""
-    if variant == "plain":
+    if variant == "plain" or "plain" not in results:
         return None
     if variant == "no_guard":
-        if "plain" not in results:
-            return None
         ratio = harness.paired_ratio(results["plain"], results["no_guard"], measure_name)
     else:
-        if "plain" not in results:
-            return None
         ratio = harness.paired_ratio(results[variant], results["plain"], measure_name)
     return None if ratio is None else ratio - 1.0
 

@@ -1,12 +1,10 @@
 """BackupAndRestore: Keras's resumable-fit callback, written by the chief alone in a multi-process run."""
 
-import os
-import tempfile
-
 import keras
 
 from keras_gen.distributed.barrier import barrier
 from keras_gen.distributed.environment import is_chief
+from keras_gen.distributed.saving import chief_writes
 
 
 class BackupAndRestore(keras.callbacks.BackupAndRestore):
@@ -54,15 +52,15 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
     """
 
     def _save_model(self):
-        if is_chief():
-            super()._save_model()
-        else:
-            # Reading the weights can be a collective (JAX processes agree on
-            # each value): every worker saves, the others to a scratch folder.
-            with tempfile.TemporaryDirectory() as scratch:
-                self.model.save_weights(os.path.join(scratch, "latest.weights.h5"))
-        # No worker goes on (and might fail and restart) before the backup is complete.
-        barrier(getattr(self.model, "distribute_strategy", None))
+        # Every worker takes part in the save (on JAX, reading a weight is a
+        # collective), and none goes on (and might fail and restart) before the
+        # chief's backup is complete.
+        strategy = getattr(self.model, "distribute_strategy", None)
+        with chief_writes(self._weights_path, strategy) as target:
+            if is_chief():
+                super()._save_model()  # the weights and the epoch reached
+            else:
+                self.model.save_weights(target)
 
     def on_train_end(self, logs=None):
         if is_chief():

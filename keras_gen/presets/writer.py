@@ -11,13 +11,12 @@ import os
 import platform
 import shlex
 import sys
-import tempfile
 
 import keras
 import numpy as np
 
-from keras_gen.distributed.barrier import barrier
 from keras_gen.distributed.environment import is_chief
+from keras_gen.distributed.saving import chief_writes
 from keras_gen.presets.preset import METADATA_FILE
 from keras_gen.presets.preset import MODEL_CARD_FILE
 from keras_gen.presets.preset import WEIGHTS_FILE
@@ -206,18 +205,12 @@ def write_preset(model, preset_dir, metadata, card, figures=None, recipe_script=
             "`metadata` needs a non-empty 'metrics' entry: the numbers the model card "
             "reports and how they were measured."
         )
-    if not is_chief():
-        # Every worker goes through the same saves and reloads (on JAX, reading
-        # a weight is a collective of all processes), into a scratch folder.
-        with tempfile.TemporaryDirectory() as scratch:
-            _write_preset(model, os.path.join(scratch, "preset"), metadata, card, figures,
-                          recipe_script, recipe_args, outputs)
-        barrier(getattr(model, "distribute_strategy", None))
-        return None
-    full = _write_preset(model, preset_dir, metadata, card, figures, recipe_script,
-                         recipe_args, outputs)
-    barrier(getattr(model, "distribute_strategy", None))
-    return full
+    # Every worker goes through the same saves and reloads (on JAX, reading a
+    # weight is a collective of all processes); the others write a scratch copy.
+    with chief_writes(preset_dir, getattr(model, "distribute_strategy", None)) as target:
+        full = _write_preset(model, target, metadata, card, figures, recipe_script, recipe_args,
+                             outputs)
+    return full if is_chief() else None
 
 
 def _write_preset(model, preset_dir, metadata, card, figures, recipe_script, recipe_args,
