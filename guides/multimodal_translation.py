@@ -41,8 +41,11 @@ import keras
 import numpy as np
 
 import keras_gen
+from keras_gen.datasets import background_colours
+from keras_gen.datasets import digit_accuracy
 from keras_gen.datasets import image_to_image as i2i_data
 from keras_gen.datasets import synthesis_tasks
+from keras_gen.datasets import unstyle_digits
 from keras_gen.networks import bicyclegan_encoder
 from keras_gen.networks import bicyclegan_generator
 from keras_gen.networks import patchgan_discriminator
@@ -353,51 +356,30 @@ keras_gen.utils.save_image_grid(
 
 The digits classifier (`get_feature_extractor("digits")`) reads the digit of each translation.
 Coloured digits are first turned into grey white-on-black digits: the distance of each pixel's
-luminance from the background's (the two-pixel frame's colour), scaled per image. Chance is 0.1.
+luminance from the background's (the two-pixel frame's colour), scaled per image. The three
+helpers ship next to the task, in `keras_gen.datasets`: `background_colours` (the frame's
+colour), `unstyle_digits` (the grey digit) and `digit_accuracy(classifier, digits, labels)`.
+Chance is 0.1.
 
 - A -> B with random styles, and B -> A;
 - *style swapping* within B: the content of a B image decoded with 4 other style codes;
   the digit should stay and the background colour should move.
 """
 
-LUMA = np.array([0.299, 0.587, 0.114], "float32")
-
-
-def border_colour(images):
-    """Mean RGB of the two-pixel frame of each image: the background of `digits2styled`."""
-    frame = np.ones(images.shape[1:3], bool)
-    frame[2:-2, 2:-2] = False
-    return images[:, frame].mean(axis=1)
-
-
-def ink_maps(styled):
-    """Grey white-on-black digits from coloured ones."""
-    luma = styled @ LUMA
-    ink = np.abs(luma - (border_colour(styled) @ LUMA)[:, None, None])
-    ink = ink / np.maximum(ink.max(axis=(1, 2), keepdims=True), 1e-6)
-    return ink[..., None] * 2.0 - 1.0
-
-
 classifier = keras_gen.metrics.get_feature_extractor("digits")
-
-
-def digit_accuracy(grey, labels):
-    # The 16x16 digits were padded 28 -> 32 then resized: crop that padding away.
-    probabilities = classifier.probabilities(grey[:, 1:-1, 1:-1])
-    return float(np.mean(probabilities.argmax(axis=1) == labels))
-
-
-print(f"digit accuracy, real A: {digit_accuracy(a_test, labels_a):.3f}, "
-      f"real B: {digit_accuracy(ink_maps(b_test), labels_b):.3f}")
-accuracy_ab = digit_accuracy(ink_maps(munit.translate(a_test, "a2b", seed=0)), labels_a)
-accuracy_ba = digit_accuracy(munit.translate(b_test, "b2a", seed=0), labels_b)
+print(f"digit accuracy, real A: {digit_accuracy(classifier, a_test, labels_a):.3f}, "
+      f"real B: {digit_accuracy(classifier, unstyle_digits(b_test), labels_b):.3f}")
+accuracy_ab = digit_accuracy(
+    classifier, unstyle_digits(munit.translate(a_test, "a2b", seed=0)), labels_a)
+accuracy_ba = digit_accuracy(classifier, munit.translate(b_test, "b2a", seed=0), labels_b)
 print(f"digit accuracy after A->B: {accuracy_ab:.3f}, after B->A: {accuracy_ba:.3f}")
 
 content_b, style_b = munit.encode(b_test, "b")
 codes = np.random.default_rng(0).standard_normal((4, 2)).astype("float32")
 restyled = [munit.decode(content_b, code, "b") for code in codes]
-accuracy_restyled = np.mean([digit_accuracy(ink_maps(x), labels_b) for x in restyled])
-backgrounds = [border_colour(x) for x in restyled]
+accuracy_restyled = np.mean(
+    [digit_accuracy(classifier, unstyle_digits(x), labels_b) for x in restyled])
+backgrounds = [background_colours(x) for x in restyled]
 restyle_distance = np.mean([np.linalg.norm(backgrounds[i] - backgrounds[j], axis=-1).mean()
                             for i in range(4) for j in range(i + 1, 4)])
 print(f"style swapping in B: digit accuracy {accuracy_restyled:.3f}, "

@@ -38,12 +38,14 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import keras_gen  # noqa: E402
+from keras_gen.datasets import background_colours  # noqa: E402
+from keras_gen.datasets import digit_accuracy  # noqa: E402
+from keras_gen.datasets import unstyle_digits  # noqa: E402
 from keras_gen.datasets.tasks import digits2styled  # noqa: E402
 from pix2pix_edges2digits import spread_rows  # noqa: E402
 from vae_mnist import output_dir  # noqa: E402
 
 NAME = "munit_digits2styled"
-LUMA = np.array([0.299, 0.587, 0.114], "float32")
 LOSSES = ("image_reconstruction_loss", "content_reconstruction_loss", "style_reconstruction_loss")
 
 
@@ -70,28 +72,6 @@ def build(image_size, base_filters, style_dim, num_downsamples, cycle_weight, se
 
 
 # ------------------------------------------------------------------ measures
-def border_colour(images):
-    """Mean RGB of the two-pixel frame of each image: the background of `digits2styled`."""
-    frame = np.ones(images.shape[1:3], bool)
-    frame[2:-2, 2:-2] = False
-    return images[:, frame].mean(axis=1)
-
-
-def ink_maps(styled):
-    """Grey white-on-black digits from coloured ones: |luma - background luma|, scaled per image."""
-    luma = styled @ LUMA
-    ink = np.abs(luma - (border_colour(styled) @ LUMA)[:, None, None])
-    ink = ink / np.maximum(ink.max(axis=(1, 2), keepdims=True), 1e-6)
-    return ink[..., None] * 2.0 - 1.0
-
-
-def digit_accuracy(extractor, grey, labels):
-    """Digits-classifier accuracy on grey digits (the 28 -> 32 padding cropped away)."""
-    border = grey.shape[1] // 16
-    probabilities = extractor.probabilities(grey[:, border:-border, border:-border])
-    return float(np.mean(probabilities.argmax(axis=1) == labels))
-
-
 def generator_logs(model, batch):
     _, logs = model.compute_phase_loss("generator", batch, training=False)
     return {name: float(keras.ops.convert_to_numpy(logs[name])) for name in LOSSES}
@@ -105,7 +85,7 @@ def style_recovery_error(model, images_a, codes):
 
 def background_spread(model, images, codes):
     """Mean background-colour distance between two styles of one input, and two inputs of one style."""
-    backgrounds = np.stack([border_colour(model.translate(images, "a2b", style=c)) for c in codes])
+    backgrounds = np.stack([background_colours(model.translate(images, "a2b", style=c)) for c in codes])
     k, n = backgrounds.shape[:2]
     by_style = np.mean([np.linalg.norm(backgrounds[i] - backgrounds[j], axis=-1).mean()
                         for i in range(k) for j in range(i + 1, k)])
@@ -123,9 +103,9 @@ def evaluate(model, a_test, labels_a, b_test, labels_b, extractor, seed):
         background_spread(model, a_test[:32], codes[:6]))
     guided = model.translate(a_test[:128], "a2b", style=b_test[:128])  # b_test[i]'s style
     results["guided_background_correlation"] = float(np.corrcoef(
-        border_colour(guided).ravel(), border_colour(b_test[:128]).ravel())[0, 1])
+        background_colours(guided).ravel(), background_colours(b_test[:128]).ravel())[0, 1])
     results["accuracy_a2b"] = digit_accuracy(
-        extractor, ink_maps(model.translate(a_test, "a2b", seed=seed)), labels_a)
+        extractor, unstyle_digits(model.translate(a_test, "a2b", seed=seed)), labels_a)
     results["accuracy_b2a"] = digit_accuracy(extractor, model.translate(b_test, "b2a", seed=seed), labels_b)
     return results
 
@@ -288,7 +268,7 @@ def main():
         "before_training": before,
         "after_training": after,
         "accuracy_real_a": digit_accuracy(extractor, a_test, labels_a),
-        "accuracy_real_b": digit_accuracy(extractor, ink_maps(b_test), labels_b),
+        "accuracy_real_b": digit_accuracy(extractor, unstyle_digits(b_test), labels_b),
         "final_logs": {k: float(v[-1]) for k, v in history.history.items()},
     }
     print(json.dumps(results, indent=2))

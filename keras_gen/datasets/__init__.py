@@ -22,3 +22,6 @@ from keras_gen.datasets.tasks import mnist2sklearn_digits
 from keras_gen.datasets.tasks import one_hot_label_maps
 from keras_gen.datasets.tasks import skeletons2digits
 from keras_gen.datasets.label_map_folders import label_map_dataset_from_folder
+from keras_gen.datasets.synthesis_tasks import background_colours
+from keras_gen.datasets.synthesis_tasks import digit_accuracy
+from keras_gen.datasets.synthesis_tasks import unstyle_digits

@@ -5,7 +5,9 @@
   one input has many valid outputs, the hidden style factors are returned.
 - `digits2styled` (MUNIT): unpaired grey digits vs. digits of other writers
   drawn in a random foreground colour on a random striped background; the
-  style parameters of every domain-B image are returned.
+  style parameters of every domain-B image are returned. `background_colours`,
+  `unstyle_digits` and `digit_accuracy` read translations back: the
+  background colour, the grey digit, the share a digits classifier gets right.
 - `digits_segmentation` (SPADE / GauGAN): label maps of 11 classes
   (background and one class per digit) and the images they came from, one
   digit per canvas or several in a grid.
@@ -522,6 +524,124 @@ def digits2styled(
     domain_b = style_digits(digits[~in_a] * 2.0 - 1.0, style)
     result = (domain_a, labels[in_a], domain_b, labels[~in_a])
     return result + (style,) if return_style else result
+
+
+# ------------------------------------------------- undoing digits2styled
+
+
+_FRAME = 2  # pixels of the border that `background_colours` averages
+
+
+def background_colours(images):
+    """Estimates the background colour of each image: the mean RGB of its two-pixel frame.
+
+    The digits of `digits2styled` (as of every task built from the padded
+    MNIST digits) leave the border of the image blank, so the frame shows
+    only the background: for flat backgrounds (`stripes=False`) its mean is
+    the style's `"background"` colour, in [-1, 1]; for striped ones the
+    average of the stripes crossing the frame.
+
+    Args:
+        images: `(n, h, w, c)` images (any range), `h, w > 4`.
+
+    Returns:
+        `(n, c)`, the mean of each image's outer two rows and columns.
+
+    Example:
+
+    >>> _, _, b, _, style_b = keras_gen.datasets.digits2styled(
+    ...     "test", image_size=16, stripes=False, return_style=True)
+    >>> colours = keras_gen.datasets.background_colours(b)  # ~ 2 * style_b["background"] - 1
+    """
+    images = np.asarray(images)
+    if images.ndim != 4 or min(images.shape[1:3]) <= 2 * _FRAME:
+        raise ValueError(
+            f"`images` must have shape (n, h, w, channels) with h, w > {2 * _FRAME}; "
+            f"received shape {images.shape}."
+        )
+    frame = np.ones(images.shape[1:3], bool)
+    frame[_FRAME:-_FRAME, _FRAME:-_FRAME] = False
+    return images[:, frame].mean(axis=1)
+
+
+def unstyle_digits(styled):
+    """Turns coloured digits back into grey white-on-black digits: the inverse of `style_digits`.
+
+    Each pixel's ink is the distance of its luminance (ITU-R BT.601) from
+    the luminance of the image's background (`background_colours`), divided
+    by the image's largest distance (the ink scaled to a full [0, 1] range
+    per image) and returned in [-1, 1]. For a digit of `digits2styled` with
+    a flat background (`stripes=False`) whose ink reaches 1 this is exactly
+    the grey digit it was drawn from: with ink `m`, the luminance is
+    `m * luma(foreground) + (1 - m) * luma(background)`, at distance
+    `m * |luma(foreground) - luma(background)|` from the background's.
+    Use it to read coloured translations (e.g. MUNIT's A -> B) with a digits
+    classifier (`digit_accuracy`).
+
+    Args:
+        styled: `(n, h, w, 3)` RGB images in [-1, 1], `h, w > 4`.
+
+    Returns:
+        `(n, h, w, 1)` grey digits in [-1, 1] (float32 for float32 input).
+
+    Example:
+
+    >>> a, _, b, _ = keras_gen.datasets.digits2styled("test", image_size=16, stripes=False)
+    >>> grey = keras_gen.datasets.unstyle_digits(b)  # (500, 16, 16, 1), white on black
+    """
+    styled = np.asarray(styled)
+    if styled.ndim != 4 or styled.shape[-1] != 3:
+        raise ValueError(f"`styled` must have shape (n, h, w, 3); received shape {styled.shape}.")
+    luma = _LUMA.astype(np.float32)
+    ink = np.abs(styled @ luma - (background_colours(styled) @ luma)[:, None, None])
+    ink = ink / np.maximum(ink.max(axis=(1, 2), keepdims=True), 1e-6)
+    return ink[..., None] * 2.0 - 1.0
+
+
+def digit_accuracy(classifier, digits, labels):
+    """The fraction of grey digit images that a digits classifier assigns to their class.
+
+    The digits of these tasks were padded 28 -> 32 before being resized to
+    `image_size` (`h`); the padding (`h // 16` pixels on each side) is
+    cropped away first, so the classifier sees the framing of MNIST's 28x28
+    digits it was trained on.
+
+    Args:
+        classifier: the classifier, an object whose `probabilities(images)`
+            returns `(n, num_classes)` class probabilities, e.g.
+            `keras_gen.metrics.get_feature_extractor("digits")`.
+        digits: `(n, h, w, 1)` white-on-black digits in [-1, 1] (for coloured
+            ones, pass `unstyle_digits(images)`).
+        labels: `(n,)` int classes.
+
+    Returns:
+        The accuracy, a float in [0, 1] (chance is 0.1 for ten classes).
+
+    Example:
+
+    >>> a, labels_a, b, labels_b = keras_gen.datasets.digits2styled("test", image_size=16)
+    >>> classifier = keras_gen.metrics.get_feature_extractor("digits")
+    >>> keras_gen.datasets.digit_accuracy(classifier, a[..., :1], labels_a)  # real digits
+    >>> keras_gen.datasets.digit_accuracy(
+    ...     classifier, keras_gen.datasets.unstyle_digits(b), labels_b)
+    """
+    if not callable(getattr(classifier, "probabilities", None)):
+        raise ValueError(
+            "`classifier` must have a `probabilities(images)` method, e.g. "
+            f"keras_gen.metrics.get_feature_extractor('digits'); received {classifier!r}."
+        )
+    digits = np.asarray(digits)
+    labels = np.asarray(labels)
+    if digits.ndim != 4 or len(digits) != len(labels):
+        raise ValueError(
+            "`digits` must have shape (n, h, w, channels) and `labels` shape (n,); received "
+            f"shapes {digits.shape} and {labels.shape}."
+        )
+    border = digits.shape[1] // 16
+    if border:
+        digits = digits[:, border:-border, border:-border]
+    probabilities = np.asarray(classifier.probabilities(digits))
+    return float(np.mean(probabilities.argmax(axis=1) == labels))
 
 
 # ----------------------------------------------------------- segmentation

@@ -1,7 +1,8 @@
 """BicycleGAN's networks (Zhu et al., 2017): a U-Net generator fed a latent code at every level, and a ResNet encoder.
 
 Generator (the reference code's `G_Unet_add_all`, `where_add="all"`): the
-pix2pix U-Net (`keras_gen.networks.unet_generator`) whose every encoder
+pix2pix U-Net (`keras_gen.networks.unet_generator`, built from the same
+`keras_gen.networks.unet` blocks) whose every encoder
 block sees the latent code `z`, tiled over the block's input and
 concatenated to it on channels, so that the code reaches every scale. The
 skip connections carry the encoder features without `z`. Encoder blocks are
@@ -31,7 +32,10 @@ from keras_gen.networks.blocks import instance_norm
 from keras_gen.networks.blocks import is_power_of_two
 from keras_gen.networks.blocks import normal_init
 from keras_gen.networks.blocks import positive_int
-from keras_gen.networks.blocks import upsample_conv
+from keras_gen.networks.unet import unet_down_block
+from keras_gen.networks.unet import unet_filters
+from keras_gen.networks.unet import unet_output_block
+from keras_gen.networks.unet import unet_up_block
 
 NORMS = ("instance", "batch", None)
 
@@ -134,9 +138,6 @@ def bicyclegan_generator(
         num_downsamples = int(math.log2(min(height, width)))
     num_downsamples = _check_halvings(num_downsamples, "num_downsamples", input_shape)
 
-    def filters_at(level):
-        return base_filters * min(2**level, 8)
-
     image = keras.Input(shape=(height, width, channels), name="input_image")
     z = keras.Input(shape=(latent_dim,), name="latent_code")
     z_map = keras.layers.Reshape((1, 1, latent_dim), name="latent_map")(z)
@@ -145,37 +146,22 @@ def bicyclegan_generator(
     for level in range(num_downsamples):
         innermost = level == num_downsamples - 1
         use_norm = make_norm is not None and 0 < level and not innermost
-        side = (height // 2**level, width // 2**level)
-        tiled = keras.layers.UpSampling2D(side, name=f"down{level}_tile_z")(z_map)
-        x = keras.layers.Concatenate(name=f"down{level}_add_z")([x, tiled])
-        x = keras.layers.Conv2D(
-            filters_at(level),
-            4,
-            strides=2,
-            padding="same",
-            use_bias=not (use_norm and norm == "batch"),
-            kernel_initializer=normal_init(),
-            name=f"down{level}_conv",
-        )(x)
-        if use_norm:
-            x = make_norm(f"down{level}_norm")(x)
-        x = keras.layers.LeakyReLU(0.2, name=f"down{level}_lrelu")(x)
+        x = unet_down_block(
+            x, unet_filters(base_filters, level), level,
+            norm=make_norm if use_norm else None, use_bias=not (use_norm and norm == "batch"),
+            z_map=z_map,
+        )
         skips.append(x)
 
     skips = skips[:-1]
     for index, skip in enumerate(reversed(skips)):
         level = len(skips) - 1 - index
-        x = upsample_conv(x, filters_at(level), upsampling, f"up{level}_conv", use_bias=norm != "batch")
-        if make_norm is not None:
-            x = make_norm(f"up{level}_norm")(x)
-        if index < 3 and dropout > 0:
-            x = keras.layers.Dropout(dropout, name=f"up{level}_dropout")(x)
-        x = keras.layers.ReLU(name=f"up{level}_relu")(x)
-        x = keras.layers.Concatenate(name=f"up{level}_skip")([x, skip])
+        x = unet_up_block(
+            x, skip, unet_filters(base_filters, level), level, upsampling,
+            norm=make_norm, use_bias=norm != "batch", dropout=dropout if index < 3 else 0.0,
+        )
 
-    # The output layer computes in float32 under a mixed policy (as the losses do).
-    x = upsample_conv(x, output_channels, upsampling, "output_conv", dtype="float32")
-    outputs = keras.layers.Activation("tanh", dtype="float32", name="output_tanh")(x)
+    outputs = unet_output_block(x, output_channels, upsampling)
     return keras.Model([image, z], outputs, name=name)
 
 

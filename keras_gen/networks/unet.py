@@ -11,6 +11,10 @@ to `output_channels` with tanh. For 256x256 this is the paper's
 C64-C128-C256-C512-C512-C512-C512-C512 /
 CD512-CD1024-CD1024-C1024-C1024-C512-C256-C128 (channel counts after
 concatenation).
+
+The blocks (`unet_down_block`, `unet_up_block`, `unet_output_block`) are
+shared with `keras_gen.networks.bicyclegan_generator`, which adds its latent
+code to every encoder block.
 """
 
 import math
@@ -23,6 +27,95 @@ from keras_gen.networks.blocks import check_upsampling
 from keras_gen.networks.blocks import is_power_of_two
 from keras_gen.networks.blocks import normal_init
 from keras_gen.networks.blocks import upsample_conv
+
+
+def unet_filters(base_filters, level):
+    """Filters of the U-Net blocks at `level`: `base_filters * 2**level`, capped at `8 * base_filters`."""
+    return base_filters * min(2**level, 8)
+
+
+def unet_down_block(x, filters, level, norm=None, norm_name="norm", use_bias=True, z_map=None):
+    """One U-Net encoder block: 4x4 stride-2 convolution, optional normalization, LeakyReLU(0.2).
+
+    Shared by `unet_generator` and `keras_gen.networks.bicyclegan_generator`;
+    the layer names (`down{level}_conv`, `down{level}_{norm_name}`,
+    `down{level}_lrelu`, and with `z_map` `down{level}_tile_z` and
+    `down{level}_add_z`) are part of both builders' weights files.
+
+    Args:
+        x: the block's input, a `(batch, h, w, c)` Keras tensor.
+        filters: filters of the convolution.
+        level: the block's depth (0 for the first), used in the layer names.
+        norm: a normalization layer factory taking the layer name (e.g.
+            `keras_gen.networks.blocks.batch_norm`), or None for none.
+        norm_name: suffix of the normalization layer's name.
+        use_bias: whether the convolution has a bias.
+        z_map: optional latent code reshaped to `(batch, 1, 1, latent_dim)`;
+            it is tiled to `(h, w)` and concatenated to `x` on channels
+            before the convolution (BicycleGAN's `add_all`).
+
+    Returns:
+        The block's output, `(batch, h / 2, w / 2, filters)`.
+    """
+    if z_map is not None:
+        side = (int(x.shape[1]), int(x.shape[2]))
+        tiled = keras.layers.UpSampling2D(side, name=f"down{level}_tile_z")(z_map)
+        x = keras.layers.Concatenate(name=f"down{level}_add_z")([x, tiled])
+    x = keras.layers.Conv2D(
+        filters,
+        4,
+        strides=2,
+        padding="same",
+        use_bias=use_bias,
+        kernel_initializer=normal_init(),
+        name=f"down{level}_conv",
+    )(x)
+    if norm is not None:
+        x = norm(f"down{level}_{norm_name}")(x)
+    return keras.layers.LeakyReLU(0.2, name=f"down{level}_lrelu")(x)
+
+
+def unet_up_block(x, skip, filters, level, upsampling, norm=None, norm_name="norm", use_bias=True,
+                  dropout=0.0):
+    """One U-Net decoder block: upsampling convolution, normalization, dropout, ReLU, skip concatenation.
+
+    Layer names: `up{level}_conv`, `up{level}_{norm_name}`,
+    `up{level}_dropout` (only when `dropout > 0`), `up{level}_relu`,
+    `up{level}_skip`.
+
+    Args:
+        x: the block's input, `(batch, h, w, c)`.
+        skip: the encoder features of size `(2 h, 2 w)` concatenated after
+            the ReLU.
+        filters: filters of the upsampling convolution.
+        level: the block's depth, used in the layer names.
+        upsampling: `"resize"`, `"subpixel"` or `"transpose"` (see
+            `keras_gen.networks.blocks.upsample_conv`).
+        norm: a normalization layer factory taking the layer name, or None.
+        norm_name: suffix of the normalization layer's name.
+        use_bias: whether the convolution has a bias.
+        dropout: dropout rate (0: no dropout layer).
+
+    Returns:
+        `(batch, 2 h, 2 w, filters + skip channels)`.
+    """
+    x = upsample_conv(x, filters, upsampling, f"up{level}_conv", use_bias=use_bias)
+    if norm is not None:
+        x = norm(f"up{level}_{norm_name}")(x)
+    if dropout > 0:
+        x = keras.layers.Dropout(dropout, name=f"up{level}_dropout")(x)
+    x = keras.layers.ReLU(name=f"up{level}_relu")(x)
+    return keras.layers.Concatenate(name=f"up{level}_skip")([x, skip])
+
+
+def unet_output_block(x, output_channels, upsampling):
+    """The U-Net's last block: upsampling convolution to `output_channels`, then tanh.
+
+    The layers are `output_conv` and `output_tanh`; both compute in float32
+    under a mixed policy (as the losses do).
+    """
+    x = upsample_conv(x, output_channels, upsampling, "output_conv", dtype="float32")
+    return keras.layers.Activation("tanh", dtype="float32", name="output_tanh")(x)
 
 
 def unet_generator(
@@ -96,40 +189,26 @@ def unet_generator(
     if not 0 <= dropout < 1:
         raise ValueError(f"`dropout` must be in [0, 1); received {dropout!r}.")
 
-    def filters_at(level):
-        return base_filters * min(2**level, 8)
-
     inputs = keras.Input(shape=tuple(image_shape), name="input_image")
     x = inputs
     skips = []
     for level in range(num_downsamples):
         innermost = level == num_downsamples - 1
         use_norm = 0 < level and not innermost
-        x = keras.layers.Conv2D(
-            filters_at(level),
-            4,
-            strides=2,
-            padding="same",
-            use_bias=not use_norm,
-            kernel_initializer=normal_init(),
-            name=f"down{level}_conv",
-        )(x)
-        if use_norm:
-            x = batch_norm(f"down{level}_bn")(x)
-        x = keras.layers.LeakyReLU(0.2, name=f"down{level}_lrelu")(x)
+        x = unet_down_block(
+            x, unet_filters(base_filters, level), level,
+            norm=batch_norm if use_norm else None, norm_name="bn", use_bias=not use_norm,
+        )
         skips.append(x)
 
     skips = skips[:-1]
     for index, skip in enumerate(reversed(skips)):
         level = len(skips) - 1 - index
-        x = upsample_conv(x, filters_at(level), upsampling, f"up{level}_conv", use_bias=False)
-        x = batch_norm(f"up{level}_bn")(x)
-        if index < 3 and dropout > 0:
-            x = keras.layers.Dropout(dropout, name=f"up{level}_dropout")(x)
-        x = keras.layers.ReLU(name=f"up{level}_relu")(x)
-        x = keras.layers.Concatenate(name=f"up{level}_skip")([x, skip])
+        x = unet_up_block(
+            x, skip, unet_filters(base_filters, level), level, upsampling,
+            norm=batch_norm, norm_name="bn", use_bias=False,
+            dropout=dropout if index < 3 else 0.0,
+        )
 
-    # The output layer computes in float32 under a mixed policy (as the losses do).
-    x = upsample_conv(x, output_channels, upsampling, "output_conv", dtype="float32")
-    outputs = keras.layers.Activation("tanh", dtype="float32", name="output_tanh")(x)
+    outputs = unet_output_block(x, output_channels, upsampling)
     return keras.Model(inputs, outputs, name=name)

@@ -6,6 +6,9 @@ import pytest
 from keras import ops
 
 import keras_gen
+from keras_gen.datasets import background_colours
+from keras_gen.datasets import digit_accuracy
+from keras_gen.datasets import unstyle_digits
 from keras_gen.testing.models import tiny_munit_networks
 
 SHAPE_A, SHAPE_B = (8, 8, 1), (8, 8, 3)
@@ -309,33 +312,10 @@ def test_negative_weights_are_rejected():
 
 # ----------------------------------------------------------------- learning
 
-LUMA = np.array([0.299, 0.587, 0.114], "float32")
-
-
-def border_colour(images):
-    """Mean RGB of the two-pixel frame of each image: the background of `digits2styled`."""
-    frame = np.ones(images.shape[1:3], bool)
-    frame[2:-2, 2:-2] = False
-    return images[:, frame].mean(axis=1)
-
-
-def ink_maps(styled):
-    """Grey white-on-black digits from coloured ones: |luma - background luma|, scaled per image."""
-    luma = styled @ LUMA
-    ink = np.abs(luma - (border_colour(styled) @ LUMA)[:, None, None])
-    ink = ink / np.maximum(ink.max(axis=(1, 2), keepdims=True), 1e-6)
-    return ink[..., None] * 2.0 - 1.0
-
-
-def digit_accuracy(classifier, grey, labels):
-    """Accuracy of the digits classifier on 16x16 digits (the 28 -> 32 padding cropped away)."""
-    probabilities = classifier.probabilities(grey[:, 1:-1, 1:-1])
-    return float(np.mean(probabilities.argmax(axis=1) == labels))
-
 
 def background_spread(model, images, codes):
     """Mean background-colour distance between two styles of one input, and two inputs of one style."""
-    backgrounds = np.stack([border_colour(model.translate(images, "a2b", style=c)) for c in codes])
+    backgrounds = np.stack([background_colours(model.translate(images, "a2b", style=c)) for c in codes])
     k, n = backgrounds.shape[:2]
     by_style = np.mean([np.linalg.norm(backgrounds[i] - backgrounds[j], axis=-1).mean()
                         for i in range(k) for j in range(i + 1, k)])
@@ -395,17 +375,18 @@ def test_short_fit_on_styled_digits_separates_content_and_style():
     style_error = style_recovery_error(model, a_test[:64], codes)
     by_style, by_content = background_spread(model, a_test[:32], codes[:6])
     guided = model.translate(a_test[:128], "a2b", style=b_test[:128])  # b_test[i]'s style
-    guided_correlation = np.corrcoef(border_colour(guided).ravel(),
-                                     border_colour(b_test[:128]).ravel())[0, 1]
+    guided_correlation = np.corrcoef(background_colours(guided).ravel(),
+                                     background_colours(b_test[:128]).ravel())[0, 1]
     classifier = keras_gen.metrics.get_feature_extractor("digits")
-    accuracy_ab = digit_accuracy(classifier, ink_maps(model.translate(a_test, "a2b", seed=0)),
-                                 labels_a)
+    accuracy_ab = digit_accuracy(
+        classifier, unstyle_digits(model.translate(a_test, "a2b", seed=0)), labels_a)
     accuracy_ba = digit_accuracy(classifier, model.translate(b_test, "b2a", seed=0), labels_b)
     # Within B: one content with four random styles (other colours, the same digit).
     content_b, _ = model.encode(b_test, "b")
     restyled = [model.decode(content_b, code, "b") for code in codes[:4]]
-    accuracy_restyled = np.mean([digit_accuracy(classifier, ink_maps(x), labels_b) for x in restyled])
-    backgrounds = [border_colour(x) for x in restyled]
+    accuracy_restyled = np.mean(
+        [digit_accuracy(classifier, unstyle_digits(x), labels_b) for x in restyled])
+    backgrounds = [background_colours(x) for x in restyled]
     restyle_distance = np.mean([np.linalg.norm(backgrounds[i] - backgrounds[j], axis=-1).mean()
                                 for i in range(4) for j in range(i + 1, 4)])
     print({n: (round(before[n], 3), round(after[n], 3)) for n in before})
