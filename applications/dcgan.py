@@ -10,7 +10,7 @@ from keras_gen.models import GAN
 DCGAN_MNIST_CONFIG = {
     "image_shape": (28, 28, 1),
     "latent_dim": 100,
-    "base_filters": 32,
+    "base_filters": 64,
     "upsampling": "subpixel",
 }
 
@@ -22,17 +22,23 @@ presets.register_preset(
 
 
 def build_dcgan(image_shape=(28, 28, 1), latent_dim=100, base_filters=32, upsampling="subpixel",
-                spectral_norm=False, seed=None, name="dcgan"):
-    """A `keras_gen.models.GAN` with DCGAN generator and discriminator (untrained)."""
+                spectral_norm=False, seed=None, name="dcgan", discriminator_normalization="batch",
+                **gan_options):
+    """A `keras_gen.models.GAN` with DCGAN generator and discriminator (untrained).
+
+    `discriminator_normalization` is `keras_gen.networks.dcgan_discriminator`'s
+    `normalization`; other keyword arguments (`loss=`, `gradient_penalty=`,
+    `augmentation=`, ...) go to `keras_gen.models.GAN`.
+    """
     generator = networks.dcgan_generator(
         image_shape=image_shape, latent_dim=latent_dim, base_filters=base_filters,
         upsampling=upsampling, name=f"{name}_generator",
     )
     discriminator = networks.dcgan_discriminator(
         image_shape=image_shape, base_filters=base_filters, spectral_norm=spectral_norm,
-        name=f"{name}_discriminator",
+        normalization=discriminator_normalization, name=f"{name}_discriminator",
     )
-    return GAN(generator, discriminator, latent_dim=latent_dim, seed=seed, name=name)
+    return GAN(generator, discriminator, latent_dim=latent_dim, seed=seed, name=name, **gan_options)
 
 
 def DCGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None, upsampling=None,
@@ -52,7 +58,7 @@ def DCGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None, up
         weights: None, `"dcgan_mnist"`, a preset folder or a `.weights.h5` file.
         image_shape: output image shape; default (28, 28, 1).
         latent_dim: latent size; default 100.
-        base_filters: width of the networks; default 32.
+        base_filters: width of the networks; default 64 (the preset's).
         upsampling: `"subpixel"` (default; fast on every backend),
             `"resize"` or `"transpose"`.
         include_discriminator: return the whole `keras_gen.models.GAN`

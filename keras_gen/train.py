@@ -58,7 +58,8 @@ def train_dcgan_mnist(output="outputs/dcgan_mnist", epochs=10, batch_size=64, se
                       num_train=None, sample_every=1, verbose=1, measure=True, ema_decay=0.999,
                       ema_rampup=0.05, generator_learning_rate=2e-4,
                       discriminator_learning_rate=2e-4, beta_1=0.5, conditional=False,
-                      num_metric_samples=1000):
+                      num_metric_samples=1000, architecture=None, augmentation=None,
+                      metrics_every=None):
     """Trains a DCGAN on the embedded digits; the defaults are the `dcgan_mnist` preset's.
 
     With `conditional=False` the model is `keras_gen.applications.DCGAN`'s
@@ -95,6 +96,13 @@ def train_dcgan_mnist(output="outputs/dcgan_mnist", epochs=10, batch_size=64, se
         conditional: train the class-conditional DCGAN.
         num_metric_samples: generated digits for the metrics (against the
             1,000 held-out test digits; classes 0-9 in turn when conditional).
+        architecture: builder arguments that replace the preset's
+            (`DCGAN_MNIST_CONFIG` / `CGAN_MNIST_CONFIG`), e.g.
+            `{"base_filters": 64}`.
+        augmentation: DiffAugment policy of the discriminator's inputs
+            (`GAN(augmentation=)`, e.g. `"translation,cutout"`); None for none.
+        metrics_every: also measure every this many epochs (the history
+            then holds the curve); default: after the last epoch only.
 
     Returns:
         `(gan, summary)` where `summary` is the dict written to `metrics.json`
@@ -113,11 +121,14 @@ def train_dcgan_mnist(output="outputs/dcgan_mnist", epochs=10, batch_size=64, se
     x_train = datasets.scale_images(x_train)
     x_test = datasets.scale_images(x_test)
 
+    if conditional and augmentation:
+        raise ValueError("`augmentation` is an option of the unconditional DCGAN; pass "
+                         "conditional=False or augmentation=None.")
     if conditional:
         from keras_gen.applications.conditional_dcgan import CGAN_MNIST_CONFIG
         from keras_gen.applications.conditional_dcgan import build_conditional_dcgan
 
-        gan = build_conditional_dcgan(seed=seed, **CGAN_MNIST_CONFIG)
+        gan = build_conditional_dcgan(seed=seed, **{**CGAN_MNIST_CONFIG, **(architecture or {})})
         model_name = "conditional_dcgan_mnist"
         fit_data = (x_train, y_train.astype("int32"))
         # One class per column: labels cycle 0..9 along each row of 10.
@@ -126,7 +137,8 @@ def train_dcgan_mnist(output="outputs/dcgan_mnist", epochs=10, batch_size=64, se
         from keras_gen.applications.dcgan import DCGAN_MNIST_CONFIG
         from keras_gen.applications.dcgan import build_dcgan
 
-        gan = build_dcgan(seed=seed, **DCGAN_MNIST_CONFIG)
+        gan = build_dcgan(seed=seed, augmentation=augmentation,
+                          **{**DCGAN_MNIST_CONFIG, **(architecture or {})})
         model_name = "dcgan_mnist"
         fit_data = (x_train, None)
         grid = {"num_samples": 64}
@@ -140,7 +152,7 @@ def train_dcgan_mnist(output="outputs/dcgan_mnist", epochs=10, batch_size=64, se
         # Evaluated after the last epoch only, before the grid is drawn.
         metrics_callback = callbacks.GenerativeMetrics(
             x_test, metrics=("fid", "is"), num_samples=num_metric_samples,
-            every_n_epochs=epochs + 1, seed=seed + 1, verbose=0,
+            every_n_epochs=metrics_every or epochs + 1, seed=seed + 1, verbose=0,
         )
         fit_callbacks.append(metrics_callback)
     sample_grid = callbacks.SampleGrid(output, every_n_epochs=sample_every, seed=seed, **grid)

@@ -98,6 +98,7 @@ def dcgan_discriminator(
     image_shape=(28, 28, 1),
     base_filters=64,
     spectral_norm=False,
+    normalization="batch",
     name="dcgan_discriminator",
 ):
     """Builds the DCGAN discriminator: image -> one real/fake logit.
@@ -109,6 +110,10 @@ def dcgan_discriminator(
         spectral_norm: wrap every convolution and the output `Dense` in
             `keras_gen.layers.SpectralNormalization` (Miyato et al., 2018) and drop
             BatchNorm.
+        normalization: normalization after every convolution but the first:
+            `"batch"` (default; the paper's), `"layer"` (per-sample, as
+            WGAN-GP's critic and per-sample penalties need: Gulrajani et al.
+            2017, sec. 4) or `None`. Ignored with `spectral_norm` (none).
         name: model name.
 
     Returns:
@@ -128,6 +133,12 @@ def dcgan_discriminator(
     side, channels, _, doublings = image_geometry(image_shape)
     if int(base_filters) < 1:
         raise ValueError(f"`base_filters` must be a positive integer; received {base_filters!r}.")
+    if normalization not in ("batch", "layer", None):
+        raise ValueError(
+            f"`normalization` must be 'batch', 'layer' or None; received {normalization!r}."
+        )
+    if spectral_norm:
+        normalization = None
 
     def wrap(layer):
         return with_spectral_norm(layer, spectral_norm)
@@ -136,20 +147,22 @@ def dcgan_discriminator(
     x = images
     filters = base_filters
     for block in range(doublings):
-        use_bn = block > 0 and not spectral_norm
+        norm = normalization if block > 0 else None
         x = wrap(
             keras.layers.Conv2D(
                 filters,
                 4,
                 strides=2,
                 padding="same",
-                use_bias=not use_bn,
+                use_bias=norm is None,
                 kernel_initializer=normal_init(),
                 name=f"down_{block}_conv",
             )
         )(x)
-        if use_bn:
+        if norm == "batch":
             x = batch_norm(f"down_{block}_bn")(x)
+        elif norm == "layer":
+            x = keras.layers.LayerNormalization(epsilon=1e-5, name=f"down_{block}_ln")(x)
         x = keras.layers.LeakyReLU(0.2, name=f"down_{block}_lrelu")(x)
         filters *= 2
     x = keras.layers.Flatten(name="flatten")(x)

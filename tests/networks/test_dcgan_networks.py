@@ -83,6 +83,27 @@ def test_discriminator_structure():
     assert not _layers_of(with_sn, keras.layers.BatchNormalization)
 
 
+def test_layer_normalized_discriminator_scores_each_sample_alone():
+    """With LayerNorm (for per-sample gradient penalties) a sample's logit in training mode
+    does not depend on the rest of the batch; with BatchNorm it does."""
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, (4, 28, 28, 1)).astype("float32")
+    changed = images.copy()
+    changed[1:] = rng.uniform(-1, 1, (3, 28, 28, 1))
+    for normalization, independent in (("layer", True), ("batch", False)):
+        discriminator = dcgan_discriminator((28, 28, 1), base_filters=4, normalization=normalization)
+        names = [layer.name for layer in discriminator.layers]
+        assert ("down_1_ln" in names) == (normalization == "layer")
+        first = keras.ops.convert_to_numpy(discriminator(images, training=True))[0]
+        again = keras.ops.convert_to_numpy(discriminator(changed, training=True))[0]
+        assert np.allclose(first, again, atol=1e-6) == independent, normalization
+    plain = dcgan_discriminator((28, 28, 1), base_filters=4, normalization=None)
+    assert not _layers_of(plain, keras.layers.BatchNormalization)
+    assert not _layers_of(plain, keras.layers.LayerNormalization)
+    with pytest.raises(ValueError, match="normalization"):
+        dcgan_discriminator((28, 28, 1), normalization="instance")
+
+
 @pytest.mark.parametrize(
     "bad_shape", [(30, 30, 1), (28, 32, 1), (4, 4, 1), (48, 48, 3), (28, 28), "28x28"]
 )
