@@ -156,8 +156,28 @@ def run_one(objective, seed, epochs, eval_every, batch_size=64, num_samples=1000
         "final_is": curve[-1]["is"],
         "best_fid": min(point["fid"] for point in curve),
         "num_samples": num_samples,
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        "machine": f"{device_name()}, {platform.machine()}, {os.cpu_count()} CPUs",
     }
+
+
+def device_name():
+    """The accelerator the backend computes on ("CPU" when none)."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        device = jax.devices()[0]
+        return "CPU" if device.platform == "cpu" else device.device_kind
+    if backend == "torch":
+        import torch
+
+        return torch.cuda.get_device_name() if torch.cuda.is_available() else "CPU"
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    return tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU") if gpus else "CPU"
 
 
 def mean_std(values):
@@ -170,7 +190,10 @@ def report(runs, output, plot, command):
     for run in runs:
         by_objective.setdefault(run["objective"], []).append(run)
     order = sorted(by_objective, key=lambda name: mean_std([r["final_fid"] for r in by_objective[name]])[0])
-    first = runs[0]
+    machines = [run["machine"] for run in runs]
+    main_machine = max(set(machines), key=machines.count)
+    first = next(run for run in runs if run["machine"] == main_machine)
+    elsewhere = [run for run in runs if run["machine"] != main_machine]
     lines = [
         "# GAN objectives on the embedded digits",
         "",
@@ -180,7 +203,7 @@ def report(runs, output, plot, command):
         "",
         f"Backend {first['backend']}; {first['epochs']} epochs of the 4,000 embedded training digits "
         f"at batch {first['batch_size']} ({first['generator_steps']:,} generator updates) per run; "
-        f"machine: {first['machine']}. Digits FID / IS of {first['num_samples']:,} samples of the raw "
+        f"machine: {main_machine}. Digits FID / IS of {first['num_samples']:,} samples of the raw "
         "generator against the 1,000 held-out digits (shipped digits classifier; real-data floor "
         "FID about 6.6, IS about 9.7). Mean ± standard deviation over the seeds, sorted by final FID.",
         "",
@@ -192,13 +215,18 @@ def report(runs, output, plot, command):
         fid, fid_std = mean_std([r["final_fid"] for r in group])
         best, best_std = mean_std([r["best_fid"] for r in group])
         score, score_std = mean_std([r["final_is"] for r in group])
-        seconds = statistics.mean(r["training_seconds"] for r in group)
+        timed = [r["training_seconds"] for r in group if r["machine"] == main_machine]
+        seconds = f"{statistics.mean(timed):.0f}" if timed else "n/a"
         seeds = ", ".join(str(r["seed"]) for r in sorted(group, key=lambda r: r["seed"]))
         lines.append(f"| `{name}` | {seeds} | {fid:.1f} ± {fid_std:.1f} | {best:.1f} ± {best_std:.1f} "
-                     f"| {score:.2f} ± {score_std:.2f} | {seconds:.0f} |")
+                     f"| {score:.2f} ± {score_std:.2f} | {seconds} |")
     lines += ["", "Per seed (final FID): " + "; ".join(
         f"`{name}` " + ", ".join(f"{r['final_fid']:.1f}" for r in sorted(by_objective[name], key=lambda r: r["seed"]))
-        for name in order), "", "Published: " + PUBLISHED, ""]
+        for name in order), ""]
+    if elsewhere:
+        lines += ["Run on another machine (left out of the seconds column): " + ", ".join(
+            f"`{r['objective']}` seed {r['seed']} ({r['machine']}, {r['backend']})" for r in elsewhere) + ".", ""]
+    lines += ["Published: " + PUBLISHED, ""]
     if plot:
         import matplotlib
 
