@@ -65,8 +65,8 @@ shipped `digits_classifier` preset (98.3% accurate on held-out real digits); cha
 | fid_digits | {fid_digits:.3f} |
 | is_digits | {is_digits:.3f} ± {is_digits_std:.3f} |
 
-Protocol: {protocol}. For comparison, the unconditional `dcgan_mnist` preset scores FID 87.2,
-IS 6.28 under the same protocol, and the real-data floor is FID 6.6, IS 9.67
+Protocol: {protocol}. For comparison, the unconditional `dcgan_mnist` preset scores FID 56.9,
+IS 7.00 under the same protocol, and the real-data floor is FID 6.6, IS 9.67
 (`benchmarks/README.md`).
 
 ## Limitations
