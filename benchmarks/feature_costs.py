@@ -37,6 +37,10 @@ Usage:
 
     # One variant in this process (what the driver runs in subprocesses):
     KERAS_BACKEND=jax python benchmarks/feature_costs.py --worker r1_lazy --steps 16
+
+`lazy_regularization.py` times `plain`, `r1` and `r1_lazy` (with its own
+interval) on a smaller DCGAN with this script's `make_contestant`,
+`run_variants`, `ms_per_step_cell` and `share`.
 """
 
 import argparse
@@ -110,8 +114,19 @@ def unguarded_gan_class():
     return UnguardedGAN
 
 
-def make_contestant(variant, steps, upsampling):
-    """The GAN of `variant` on the active backend, as a `harness.serve` contestant."""
+def make_contestant(variant, steps, upsampling, *, gan_kwargs=None, image_shape=IMAGE_SHAPE,
+                    latent_dim=LATENT_DIM, base_filters=BASE_FILTERS, batch_size=BATCH_SIZE):
+    """The GAN of `variant` on the active backend, as a `harness.serve` contestant.
+
+    Args:
+        variant: a name from `MODEL_VARIANTS`.
+        steps: timed steps per run.
+        upsampling: the generator's upsampling.
+        gan_kwargs: the GAN's keyword arguments; default the variant's
+            (`lazy_regularization.py` passes its own penalty interval).
+        image_shape, latent_dim, base_filters, batch_size: the DCGAN and its
+            batch; default this script's.
+    """
     import keras
 
     import keras_gen
@@ -119,24 +134,24 @@ def make_contestant(variant, steps, upsampling):
 
     keras.utils.set_random_seed(0)
     generator = keras_gen.networks.dcgan_generator(
-        image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, base_filters=BASE_FILTERS,
+        image_shape=image_shape, latent_dim=latent_dim, base_filters=base_filters,
         upsampling=upsampling,
     )
     discriminator = keras_gen.networks.dcgan_discriminator(
-        image_shape=IMAGE_SHAPE, base_filters=BASE_FILTERS
+        image_shape=image_shape, base_filters=base_filters
     )
     model_class = unguarded_gan_class() if variant == "no_guard" else keras_gen.models.GAN
-    kwargs = MODEL_VARIANTS[variant][1]
-    gan = model_class(generator, discriminator, latent_dim=LATENT_DIM, seed=0, **kwargs)
+    kwargs = MODEL_VARIANTS[variant][1] if gan_kwargs is None else gan_kwargs
+    gan = model_class(generator, discriminator, latent_dim=latent_dim, seed=0, **kwargs)
     gan.compile()
     penalty = kwargs.get("gradient_penalty")
     return FitContestant(
         gan,
         {"generator": generator, "discriminator": discriminator},
         list(gan.optimizers.values()),
-        uniform_images(WARMUP_STEPS * BATCH_SIZE, IMAGE_SHAPE, seed=1),
-        uniform_images(steps * BATCH_SIZE, IMAGE_SHAPE, seed=2),
-        BATCH_SIZE,
+        uniform_images(WARMUP_STEPS * batch_size, image_shape, seed=1),
+        uniform_images(steps * batch_size, image_shape, seed=2),
+        batch_size,
         ("d_loss", "g_loss") + ((penalty,) if penalty else ()),
         # A lazy penalty may be its own discriminator update on its steps.
         extra_updates_allowed=True,
@@ -156,6 +171,41 @@ def harness_contestant(backend, variant, args):
     )
     label = f"{MODEL_VARIANTS[variant][0]} [{backend}]"
     return harness.Contestant(label, command, harness.backend_env(backend, args.threads))
+
+
+def run_variants(backends, variants, contestant, repeats):
+    """Times the variants, interleaved, on each backend in turn.
+
+    Args:
+        backends: Keras backend names.
+        variants: variant names, in order.
+        contestant: function `(backend, variant) -> harness.Contestant`.
+        repeats: interleaved rounds.
+
+    Returns:
+        dict backend -> dict variant -> `harness.Result`.
+    """
+    results = {}
+    for backend in backends:
+        group = harness.run_interleaved(
+            [contestant(backend, variant) for variant in variants], repeats
+        )
+        results[backend] = dict(zip(variants, group.values()))
+    return results
+
+
+def warning_report(results):
+    """The report's closing lines naming every warning of `run_variants`' results, or none."""
+    labelled = {result.label: result for group in results.values() for result in group.values()}
+    warnings = harness.warning_lines(labelled)
+    return ["", "Warnings ((!) in the table):"] + warnings if warnings else []
+
+
+def ms_per_step_cell(result, steps, measure_name):
+    """Milliseconds per step of the median run, "n/a" without runs, " (!)" after a warning."""
+    seconds = result.median(measure_name)
+    cell = harness.number(None if seconds is None else 1000.0 * seconds / steps, ".1f")
+    return cell + (" (!)" if result.warnings else "")
 
 
 def share(results, variant, measure_name):
@@ -188,11 +238,8 @@ def cost_table(results, variants, steps, measure_name):
             label = "non-finite guard (plain vs. without it)"
         row = [label]
         for by_variant in results.values():
-            result = by_variant[variant]
-            seconds = result.median(measure_name)
-            cell = harness.number(None if seconds is None else 1000.0 * seconds / steps, ".1f")
             value = share(by_variant, variant, measure_name)
-            row += [cell + (" (!)" if result.warnings else ""),
+            row += [ms_per_step_cell(by_variant[variant], steps, measure_name),
                     "—" if value is None else f"{value:+.1%}"]
         rows.append(row)
     return harness.markdown_table(header, rows, "l" + "r" * (len(header) - 1))
@@ -213,12 +260,10 @@ def run_driver(args):
     harness.check_common_arguments(args)
     variants = parse_variants(args.variants)
     provenance = harness.Provenance(__file__)
-    results = {}
-    for backend in backends:
-        group = harness.run_interleaved(
-            [harness_contestant(backend, variant, args) for variant in variants], args.repeats
-        )
-        results[backend] = dict(zip(variants, group.values()))
+    results = run_variants(
+        backends, variants, lambda backend, variant: harness_contestant(backend, variant, args),
+        args.repeats,
+    )
     provenance.finish()
     note = (
         "share = (t - t_plain) / t_plain from the two runs of the same round, median over "
@@ -241,11 +286,8 @@ def run_driver(args):
         cost_table(results, variants, args.steps, "cpu_seconds"),
         "",
         *provenance.lines(),
+        *warning_report(results),
     ]
-    labelled = {result.label: result for group in results.values() for result in group.values()}
-    warnings = harness.warning_lines(labelled)
-    if warnings:
-        report += ["", "Warnings ((!) in the table):"] + warnings
     harness.publish("\n".join(report), args.output)
 
 

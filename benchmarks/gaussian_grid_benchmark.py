@@ -88,6 +88,36 @@ def coverage(samples, modes=None, std=GRID_STD):
     }
 
 
+def run_summary(seed, samples, history, timing, modes=None, std=GRID_STD):
+    """The per-run record of a trained GAN: coverage of its samples, losses and time.
+
+    Shared by this script's and `mode_collapse.py`'s `train_one`.
+
+    Args:
+        seed: the run's seed.
+        samples: the generator's evaluation samples, shape `(n, 2)`.
+        history: what `fit` returned (its `history` dict holds the per-epoch
+            `"d_loss"` and `"g_loss"`; the last values are recorded).
+        timing: the `harness.Timing` of the training.
+        modes, std: passed to `coverage` (default the 25-Gaussian grid's).
+
+    Returns:
+        A dict with `seed`, `coverage`'s four entries (`modes_covered`,
+        `modes_covered_strict`, `high_quality_fraction`, `num_modes`),
+        `finite` (every sample finite), `final_d_loss`, `final_g_loss`,
+        `seconds` (wall) and `cpu_seconds`.
+    """
+    return {
+        "seed": int(seed),
+        **coverage(samples, modes, std),
+        "finite": bool(np.all(np.isfinite(samples))),
+        "final_d_loss": float(history.history["d_loss"][-1]),
+        "final_g_loss": float(history.history["g_loss"][-1]),
+        "seconds": timing.wall_seconds,
+        "cpu_seconds": timing.cpu_seconds,
+    }
+
+
 def reference_runs(seed, sample_real=None, half_width=5.0):
     """Real samples and uniform noise (the chance floor), for reference rows.
 
@@ -127,17 +157,8 @@ def train_one(config, seed, steps, batch_size, optimizer="ttur", hidden_units=(1
         gan.fit, data, batch_size=batch_size, epochs=1, verbose=0, shuffle=False
     )
     samples = gan.generate(EVAL_SAMPLES, seed=10_000 + seed)
-    finite = bool(np.all(np.isfinite(samples)))
     keras.backend.clear_session()
-    return {
-        "seed": int(seed),
-        **coverage(samples),
-        "finite": finite,
-        "final_d_loss": float(history.history["d_loss"][-1]),
-        "final_g_loss": float(history.history["g_loss"][-1]),
-        "seconds": timing.wall_seconds,
-        "cpu_seconds": timing.cpu_seconds,
-    }
+    return run_summary(seed, samples, history, timing)
 
 
 def format_run(label, run):

@@ -19,6 +19,13 @@ timed runs of `fit`. The penalty's share of the cost is
 and reported as the median over rounds, for the wall clock and for CPU time.
 Any 160 consecutive steps hold exactly 10 penalty steps at K=16.
 
+The measuring code is `feature_costs.py`'s: these three variants are its
+`plain`, `r1` and `r1_lazy` (the last with `penalty_interval=K`), built by its
+`make_contestant` with this script's smaller DCGAN and timed by its
+`run_variants`; the share is its `share`. This script keeps its own command
+line (`--lazy-interval`) and its report, one row per backend, the format of
+`results_lazy_regularization*.md`.
+
 Usage:
 
     python benchmarks/lazy_regularization.py --threads 1 \\
@@ -33,18 +40,20 @@ Usage:
 
 import argparse
 
+import feature_costs
 import harness
-from contestants import uniform_images
 
 BATCH_SIZE = 32
 IMAGE_SHAPE = (16, 16, 1)
 LATENT_DIM = 32
 BASE_FILTERS = 16
 UPSAMPLING = "subpixel"
-WARMUP_STEPS = 2
+WARMUP_STEPS = feature_costs.WARMUP_STEPS  # 2, set by feature_costs.make_contestant
 QUICK_STEPS = 32
 QUICK_REPEATS = 1
 VARIANTS = ("none", "every_step", "lazy")
+# variant -> the same variant in `feature_costs.MODEL_VARIANTS`
+FEATURE_COSTS_VARIANTS = {"none": "plain", "every_step": "r1", "lazy": "r1_lazy"}
 
 
 def variant_label(variant, lazy_interval):
@@ -56,43 +65,20 @@ def variant_label(variant, lazy_interval):
     }[variant]
 
 
-def penalty_settings(variant, lazy_interval):
-    """`(gradient_penalty, penalty_interval)` of a variant."""
-    return {"none": (None, 1), "every_step": ("r1", 1), "lazy": ("r1", lazy_interval)}[variant]
+def gan_kwargs(variant, lazy_interval):
+    """The GAN keyword arguments of a variant: `feature_costs`' own, with K for the lazy one."""
+    kwargs = dict(feature_costs.MODEL_VARIANTS[FEATURE_COSTS_VARIANTS[variant]][1])
+    if variant == "lazy":
+        kwargs["penalty_interval"] = lazy_interval
+    return kwargs
 
 
 def make_contestant(variant, lazy_interval, steps):
     """The GAN of `variant` on the active backend, as a `harness.serve` contestant."""
-    import keras
-
-    import keras_gen
-    from contestants.keras_fit import FitContestant
-
-    gradient_penalty, penalty_interval = penalty_settings(variant, lazy_interval)
-    keras.utils.set_random_seed(0)
-    generator = keras_gen.networks.dcgan_generator(
-        image_shape=IMAGE_SHAPE, latent_dim=LATENT_DIM, base_filters=BASE_FILTERS,
-        upsampling=UPSAMPLING,
-    )
-    discriminator = keras_gen.networks.dcgan_discriminator(
-        image_shape=IMAGE_SHAPE, base_filters=BASE_FILTERS
-    )
-    gan = keras_gen.models.GAN(
-        generator, discriminator, gradient_penalty=gradient_penalty,
-        penalty_interval=penalty_interval, seed=0,
-    )
-    gan.compile()
-    expected_logs = ("d_loss", "g_loss") + ((gradient_penalty,) if gradient_penalty else ())
-    return FitContestant(
-        gan,
-        {"generator": generator, "discriminator": discriminator},
-        list(gan.optimizers.values()),
-        uniform_images(WARMUP_STEPS * BATCH_SIZE, IMAGE_SHAPE, seed=1),
-        uniform_images(steps * BATCH_SIZE, IMAGE_SHAPE, seed=2),
-        BATCH_SIZE,
-        expected_logs,
-        # A lazy penalty may be its own discriminator update on its steps.
-        extra_updates_allowed=True,
+    return feature_costs.make_contestant(
+        FEATURE_COSTS_VARIANTS[variant], steps, UPSAMPLING,
+        gan_kwargs=gan_kwargs(variant, lazy_interval), image_shape=IMAGE_SHAPE,
+        latent_dim=LATENT_DIM, base_filters=BASE_FILTERS, batch_size=BATCH_SIZE,
     )
 
 
@@ -123,27 +109,21 @@ def cost_table(results, steps, lazy_interval, measure_name):
         The markdown table.
     """
 
-    def per_step(result):
-        seconds = result.median(measure_name)
-        return None if seconds is None else 1000.0 * seconds / steps
-
-    def cell(result):
-        return harness.number(per_step(result), ".1f") + (" (!)" if result.warnings else "")
-
-    def share(variant, baseline):
-        ratio = harness.paired_ratio(variant, baseline, measure_name)
-        return "n/a" if ratio is None else f"{ratio - 1.0:+.0%}"
+    def share(by_variant, variant):
+        renamed = {FEATURE_COSTS_VARIANTS[name]: result for name, result in by_variant.items()}
+        value = feature_costs.share(renamed, FEATURE_COSTS_VARIANTS[variant], measure_name)
+        return "n/a" if value is None else f"{value:+.0%}"
 
     labels = [variant_label(variant, lazy_interval) for variant in VARIANTS]
     header = ["Backend"] + [f"{label} (ms/step)" for label in labels]
     header += [f"share, {label.replace('R1 ', '')}" for label in labels[1:]]
     rows = []
     for backend, by_variant in results.items():
-        baseline = by_variant["none"]
         rows.append(
             [backend]
-            + [cell(by_variant[variant]) for variant in VARIANTS]
-            + [share(by_variant[variant], baseline) for variant in VARIANTS[1:]]
+            + [feature_costs.ms_per_step_cell(by_variant[variant], steps, measure_name)
+               for variant in VARIANTS]
+            + [share(by_variant, variant) for variant in VARIANTS[1:]]
         )
     return harness.markdown_table(header, rows, "l" + "r" * (len(header) - 1))
 
@@ -155,12 +135,10 @@ def run_driver(args):
         raise ValueError("--lazy-interval must be at least 1.")
 
     provenance = harness.Provenance(__file__)
-    results = {}
-    for backend in backends:
-        group = harness.run_interleaved(
-            [harness_contestant(backend, variant, args) for variant in VARIANTS], args.repeats
-        )
-        results[backend] = dict(zip(VARIANTS, group.values()))
+    results = feature_costs.run_variants(
+        backends, VARIANTS, lambda backend, variant: harness_contestant(backend, variant, args),
+        args.repeats,
+    )
     provenance.finish()
 
     share_note = (
@@ -182,11 +160,8 @@ def run_driver(args):
         cost_table(results, args.steps, args.lazy_interval, "cpu_seconds"),
         "",
         *provenance.lines(),
+        *feature_costs.warning_report(results),
     ]
-    labelled = {result.label: result for group in results.values() for result in group.values()}
-    warnings = harness.warning_lines(labelled)
-    if warnings:
-        report += ["", "Warnings ((!) in the table):"] + warnings
     harness.publish("\n".join(report), args.output)
 
 

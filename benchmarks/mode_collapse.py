@@ -202,18 +202,11 @@ def train_one(method, dataset, seed, steps, batch_size, snapshots=5, keep_sample
         callbacks=callbacks,
     )
     samples = gan.generate(EVAL_SAMPLES, latents=latents)
-    finite = bool(np.all(np.isfinite(samples)))
     keras.backend.clear_session()
-    run = {
-        "seed": int(seed),
-        **grid_benchmark.coverage(samples, data_spec["modes"], data_spec["std"]),
-        "finite": finite,
-        "final_d_loss": float(history.history["d_loss"][-1]),
-        "final_g_loss": float(history.history["g_loss"][-1]),
-        "seconds": timing.wall_seconds,
-        "cpu_seconds": timing.cpu_seconds,
-        "snapshots": callbacks[0].snapshots if callbacks else [],
-    }
+    run = grid_benchmark.run_summary(
+        seed, samples, history, timing, data_spec["modes"], data_spec["std"]
+    )
+    run["snapshots"] = callbacks[0].snapshots if callbacks else []
     if keep_samples:
         run["samples"] = samples
     return run

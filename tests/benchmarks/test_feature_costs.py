@@ -13,6 +13,20 @@ def test_the_variants_built_for_the_benchmark_train_both_networks(variant):
     assert contestant.warmup() == {"warnings": []}
 
 
+def test_make_contestant_takes_another_dcgan_and_gan_arguments():
+    # What lazy_regularization.py builds with it: a smaller DCGAN, its own interval.
+    contestant = feature_costs.make_contestant(
+        "r1_lazy", steps=3, upsampling="subpixel",
+        gan_kwargs={"gradient_penalty": "r1", "penalty_interval": 4}, image_shape=(16, 16, 1),
+        latent_dim=32, base_filters=16, batch_size=8)
+    assert contestant.model.penalty_interval == 4 and contestant.model.latent_dim == 32
+    assert contestant.timed_data.shape == (24, 16, 16, 1) and contestant.batch_size == 8
+    assert contestant.expected_logs == {"d_loss", "g_loss", "r1"}
+    default = feature_costs.make_contestant("r1_lazy", steps=1, upsampling="transpose")
+    assert default.model.penalty_interval == feature_costs.LAZY_INTERVAL
+    assert default.timed_data.shape == (feature_costs.BATCH_SIZE,) + feature_costs.IMAGE_SHAPE
+
+
 def result(label, seconds):
     return harness.Result(label, runs=[harness.Run(round=i, wall_seconds=s, cpu_seconds=s, info={})
                                        for i, s in enumerate(seconds)])
@@ -38,3 +52,16 @@ def test_unknown_variants_are_refused_and_plain_is_always_measured():
     assert feature_costs.parse_variants("r1,ema") == ["plain", "r1", "ema"]
     with pytest.raises(ValueError, match="choose from"):
         feature_costs.parse_variants("r1,warp_drive")
+
+
+@pytest.mark.backend_independent
+def test_cells_and_warnings():
+    timed = result("r1 [torch]", [0.3, 0.5, 0.4])
+    assert feature_costs.ms_per_step_cell(timed, 100, "wall_seconds") == "4.0"
+    assert feature_costs.ms_per_step_cell(result("none", []), 100, "wall_seconds") == "n/a"
+    warned = harness.Result("ema [jax]", runs=[], warnings=["no update"])
+    assert feature_costs.ms_per_step_cell(warned, 100, "wall_seconds") == "n/a (!)"
+    results = {"torch": {"r1": timed}, "jax": {"ema": warned}}
+    assert feature_costs.warning_report(results) == [
+        "", "Warnings ((!) in the table):", "- ema [jax]: no update"]
+    assert feature_costs.warning_report({"torch": {"r1": timed}}) == []

@@ -2,10 +2,14 @@
 
 import importlib.util
 import pathlib
+import types
 
 import keras
 import numpy as np
 import pytest
+
+import harness
+from keras_gen.datasets import toy
 
 SCRIPT = pathlib.Path(__file__).resolve().parents[2] / "benchmarks" / "gaussian_grid_benchmark.py"
 
@@ -59,6 +63,64 @@ def test_both_configurations_run_and_write_the_table(tmp_path):
     result, table = run_main(tmp_path, ["non_saturating", "hinge_sn"])
     check_result(result, table, ["non_saturating", "hinge_sn"])
     assert "hinge, spectral-norm D" in table and "non-saturating, plain D" in table
+
+
+def fake_history(d_losses, g_losses):
+    """Stands in for what `fit` returns: only its `history` dict is read."""
+    return types.SimpleNamespace(history={"d_loss": d_losses, "g_loss": g_losses})
+
+
+def test_run_summary_of_hand_built_samples():
+    benchmark = load_script()
+    # Grid modes at {-4, -2, 0, 2, 4}^2, std 0.05: high quality within 0.15 of a mode.
+    samples = np.array(
+        [[0.005 * i, -0.005 * i] for i in range(12)]  # 12 near (0, 0): strictly covered
+        + [[2.0, 2.0]] * 3                            # 3 at (2, 2): covered, not strictly
+        + [[4.1, -4.0]]                               # 1 within 0.15 of (4, -4): covered
+        + [[1.0, 1.0], [-3.0, 3.0], [0.0, 0.5]]       # 3 far from every mode
+        + [[np.nan, 0.0]]                             # 1 not finite, not high quality
+    )
+    summary = benchmark.run_summary(
+        7, samples, fake_history([1.5, 0.25], [2.0, 0.75]), harness.Timing(3.5, 6.25)
+    )
+    assert summary == {
+        "seed": 7,
+        "modes_covered": 3,
+        "modes_covered_strict": 1,
+        "high_quality_fraction": 16 / 20,
+        "num_modes": 25,
+        "finite": False,
+        "final_d_loss": 0.25,
+        "final_g_loss": 0.75,
+        "seconds": 3.5,
+        "cpu_seconds": 6.25,
+    }
+    # The order of the keys is the order of the per-run record (and of its JSON).
+    assert list(summary) == ["seed", "modes_covered", "modes_covered_strict",
+                             "high_quality_fraction", "num_modes", "finite",
+                             "final_d_loss", "final_g_loss", "seconds", "cpu_seconds"]
+    assert all(type(summary[key]) is float
+               for key in ("final_d_loss", "final_g_loss", "high_quality_fraction"))
+
+
+def test_run_summary_with_other_modes():
+    # mode_collapse.py passes the ring's modes (radius 2) and std (0.02: within 0.06).
+    benchmark = load_script()
+    modes = toy.ring_modes()
+    samples = np.concatenate([
+        np.repeat(modes[[0]], 10, axis=0),  # strictly covered
+        modes[[4]] + 0.05,                  # distance 0.0707 > 0.06: not high quality
+        modes[[5]] + 0.04,                  # distance 0.0566: covered
+        np.zeros((8, 2)),                   # the ring's centre
+    ]).astype(np.float32)
+    summary = benchmark.run_summary(
+        np.int64(2), samples, fake_history([0.5], [1.0]), harness.Timing(1.0, 1.0),
+        modes, 0.02,
+    )
+    assert summary["seed"] == 2 and type(summary["seed"]) is int and summary["finite"]
+    assert summary["num_modes"] == 8
+    assert summary["modes_covered"] == 2 and summary["modes_covered_strict"] == 1
+    assert summary["high_quality_fraction"] == 11 / 20
 
 
 def test_bad_arguments_are_rejected():

@@ -8,6 +8,11 @@ import pytest
 from keras_gen.datasets import toy
 
 
+RUN_SUMMARY_KEYS = ["seed", "modes_covered", "modes_covered_strict", "high_quality_fraction",
+                    "num_modes", "finite", "final_d_loss", "final_g_loss", "seconds",
+                    "cpu_seconds"]
+
+
 def load_script():
     # tests/benchmarks/conftest.py puts benchmarks/ on the import path.
     return importlib.import_module("mode_collapse")
@@ -27,6 +32,8 @@ def test_fast_mode_writes_the_table_and_the_plot(tmp_path):
     assert list(ring["methods"]) == list(benchmark.METHODS)
     for summary in ring["methods"].values():
         (run,) = summary["runs"]
+        # `gaussian_grid_benchmark.run_summary`'s record (tested there) plus the snapshots.
+        assert list(run) == RUN_SUMMARY_KEYS + ["snapshots"]
         assert run["seed"] == 0 and run["num_modes"] == 8 and run["finite"]
         assert 0 <= run["modes_covered_strict"] <= run["modes_covered"] <= 8
         assert 0.0 <= run["high_quality_fraction"] <= 1.0
