@@ -3,6 +3,7 @@
 import keras
 
 from keras_gen import networks
+from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen import presets
 from keras_gen.models import GAN
 
@@ -23,26 +24,34 @@ presets.register_preset(
 
 def build_dcgan(image_shape=(28, 28, 1), latent_dim=100, base_filters=32, upsampling="subpixel",
                 spectral_norm=False, seed=None, name="dcgan", discriminator_normalization="batch",
-                **gan_options):
+                data_format=None, **gan_options):
     """A `keras_gen.models.GAN` with DCGAN generator and discriminator (untrained).
 
+    `image_shape` is `(height, width, channels)` in either `data_format`
+    (None: `keras.config.image_data_format()`); channels-first networks
+    take and make `(batch, channels, height, width)` images.
     `discriminator_normalization` is `keras_gen.networks.dcgan_discriminator`'s
     `normalization`; other keyword arguments (`loss=`, `gradient_penalty=`,
     `augmentation=`, ...) go to `keras_gen.models.GAN`.
     """
+    data_format = resolve_data_format(data_format)
+    if data_format == "channels_first":
+        height, width, channels = image_shape
+        image_shape = (channels, height, width)
     generator = networks.dcgan_generator(
         image_shape=image_shape, latent_dim=latent_dim, base_filters=base_filters,
-        upsampling=upsampling, name=f"{name}_generator",
+        upsampling=upsampling, name=f"{name}_generator", data_format=data_format,
     )
     discriminator = networks.dcgan_discriminator(
         image_shape=image_shape, base_filters=base_filters, spectral_norm=spectral_norm,
         normalization=discriminator_normalization, name=f"{name}_discriminator",
+        data_format=data_format,
     )
     return GAN(generator, discriminator, latent_dim=latent_dim, seed=seed, name=name, **gan_options)
 
 
 def DCGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None, upsampling=None,
-          include_discriminator=False, name="dcgan"):
+          include_discriminator=False, name="dcgan", data_format=None):
     """Instantiates the DCGAN generator (Radford et al. 2016), optionally pretrained.
 
     Follows `keras.applications`: `weights=None` gives a randomly initialised
@@ -65,6 +74,13 @@ def DCGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None, up
             (generator and discriminator), e.g. to fine-tune with `fit()`,
             instead of the generator alone.
         name: model name.
+        data_format: layout of the networks' images, `"channels_last"` or
+            `"channels_first"` (None: `keras.config.image_data_format()`);
+            `image_shape` is `(height, width, channels)` either way. Any
+            preset or weights file loads in either layout (the weights are
+            the same; channels-first images are the channels-last ones
+            transposed). Channels-first avoids the transposes the torch
+            backend puts around every channels-last convolution.
 
     Returns:
         A `keras.Model` generator mapping `(batch, latent_dim)` to images in
@@ -87,11 +103,43 @@ def DCGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None, up
         "base_filters": base_filters,
         "upsampling": upsampling,
     }
+    data_format = resolve_data_format(data_format)
+    from_preset = weights is not None and not str(weights).endswith(".h5")
+    layout = "channels_last" if from_preset else data_format
     gan = presets.load_application(
         "DCGAN", weights, requested, DCGAN_MNIST_CONFIG,
-        build=lambda **config: build_dcgan(name=name, **config), architecture_of=_gan_architecture,
+        build=lambda **config: build_dcgan(name=name, data_format=layout, **config),
+        architecture_of=_gan_architecture,
     )
+    if layout != data_format:
+        gan = with_data_format(gan, data_format)
     return gan if include_discriminator else presets.inference_generator(gan)
+
+
+def with_data_format(gan, data_format):
+    """A copy of a DCGAN `gan` whose networks use `data_format`, with the same weights.
+
+    The networks compute the same numbers in both layouts (see
+    `keras_gen.networks.dcgan_generator`), so the copy's images are the
+    original's, transposed.
+
+    Example:
+
+    ```python
+    gan = keras_gen.applications.DCGAN(weights="dcgan_mnist", include_discriminator=True)
+    fast_on_torch = keras_gen.applications.dcgan.with_data_format(gan, "channels_first")
+    ```
+    """
+    options = {}
+    if getattr(gan, "ema_model", None) is not None:
+        options = {"ema_decay": gan.ema_decay, "ema_rampup": gan.ema_rampup}
+    copy = build_dcgan(name=gan.name, data_format=data_format, seed=gan.seed, **_gan_architecture(gan),
+                       **options)
+    copy.generator.set_weights(gan.generator.get_weights())
+    copy.discriminator.set_weights(gan.discriminator.get_weights())
+    if options:
+        copy.ema_model.set_weights(gan.ema_model.get_weights())
+    return copy
 
 
 def find_layer(model, prefix):
@@ -136,8 +184,12 @@ def dcgan_architecture(generator, discriminator):
     kinds = _layer_types(generator)
     upsampling = ("subpixel" if "DepthToSpace" in kinds
                   else "transpose" if "Conv2DTranspose" in kinds else "resize")
+    image_shape = tuple(generator.outputs[0].shape[1:])
+    if first_conv.data_format == "channels_first":
+        channels, height, width = image_shape
+        image_shape = (height, width, channels)
     return {
-        "image_shape": tuple(generator.outputs[0].shape[1:]),
+        "image_shape": image_shape,
         "base_filters": int(first_conv.filters),
         "upsampling": upsampling,
     }

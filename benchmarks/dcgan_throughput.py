@@ -17,6 +17,11 @@ with three contestants:
     it does not depend on the Keras backend, so it runs once per upsampling
     mode.
 
+With `--channels-first`, a fourth contestant, `keras_gen_nchw`, is (a) with
+channels-first networks and images (`build_dcgan(data_format=
+"channels_first")`): the torch backend then runs its convolutions without
+the transposes around each channels-last one.
+
 (a) and (b) do the same math per step: the discriminator sees the real batch
 and a generated batch in two calls (generator in training mode, output
 detached), then the generator is updated through the discriminator (also in
@@ -65,7 +70,7 @@ BETA_1 = 0.5
 EPSILON = 1e-7
 WARMUP_STEPS = 3
 UPSAMPLING_MODES = ("transpose", "resize", "subpixel")
-CONTESTANTS = ("keras_gen", "handwritten", "pytorch")
+CONTESTANTS = ("keras_gen", "handwritten", "pytorch", "keras_gen_nchw")
 
 
 def images(num_images, seed, channels_first=False):
@@ -82,7 +87,7 @@ def build_keras_model(contestant, upsampling):
     """Returns `(model, generator, discriminator, optimizers)`, compiled."""
     import keras_gen
 
-    if contestant == "keras_gen":
+    if contestant in ("keras_gen", "keras_gen_nchw"):
         from keras_gen.applications.dcgan import build_dcgan
 
         gan = build_dcgan(
@@ -90,6 +95,7 @@ def build_keras_model(contestant, upsampling):
             latent_dim=LATENT_DIM,
             base_filters=BASE_FILTERS,
             upsampling=upsampling,
+            data_format="channels_first" if contestant == "keras_gen_nchw" else "channels_last",
         )
         gan.compile()
         optimizers = list(gan.optimizers.values())
@@ -142,8 +148,8 @@ def make_contestant(name, upsampling, steps):
         model,
         {"generator": generator, "discriminator": discriminator},
         optimizers,
-        images(WARMUP_STEPS * BATCH_SIZE, seed=1),
-        images(steps * BATCH_SIZE, seed=2),
+        images(WARMUP_STEPS * BATCH_SIZE, seed=1, channels_first=name == "keras_gen_nchw"),
+        images(steps * BATCH_SIZE, seed=2, channels_first=name == "keras_gen_nchw"),
         BATCH_SIZE,
         expected_logs=("d_loss", "g_loss"),
     )
@@ -232,6 +238,20 @@ def format_table(results, backends, modes, steps, metric="images_per_second", wi
     return harness.markdown_table(header, rows, align)
 
 
+def format_layout_table(results, backends, modes, steps):
+    """keras_gen channels-last vs channels-first, images per CPU-second (median run)."""
+    rows = []
+    for backend in backends:
+        for mode in modes:
+            last = throughput(results.get((backend, "keras_gen", mode)), steps)["images_per_cpu_second"]
+            first = throughput(results.get((backend, "keras_gen_nchw", mode)), steps)["images_per_cpu_second"]
+            ratio = "n/a" if last is None or first is None else f"{first / last:.2f}"
+            rows.append([backend, mode, harness.number(last), harness.number(first), ratio])
+    return harness.markdown_table(
+        ["Backend", "Upsampling", "channels-last (img per CPU-s)", "channels-first (img per CPU-s)",
+         "first / last"], rows, "llrrr")
+
+
 def cost_model(modes, threads):
     """The DCGAN's FLOP per image per step and this CPU's peaks (`flops.py`, in a subprocess)."""
     command = harness.python_command(
@@ -282,7 +302,8 @@ def run_driver(args):
     cost = cost_model(modes, args.threads)
     results = {}
     for mode in modes:
-        keys = [(b, c, mode) for b in backends_run for c in ("keras_gen", "handwritten")]
+        keras_contestants = ("keras_gen", "handwritten") + (("keras_gen_nchw",) if args.channels_first else ())
+        keys = [(b, c, mode) for b in backends_run for c in keras_contestants]
         if with_pytorch:
             keys.append(("torch", "pytorch", mode))
         group = harness.run_interleaved(
@@ -318,6 +339,8 @@ def run_driver(args):
         "GFLOP/s. Achieved rates use the CPU-time throughput above:",
         "",
         format_arithmetic_table(results, backends_run, modes, args.steps, cost),
+        *(["", "keras_gen with channels-first networks and images (`data_format=\"channels_first\"`):",
+           "", format_layout_table(results, backends_run, modes, args.steps)] if args.channels_first else []),
         "",
         *provenance.lines(),
     ]
@@ -334,6 +357,8 @@ def parse_args(argv=None):
     parser.add_argument("--upsampling", default="transpose,resize,subpixel",
                         help="comma-separated generator upsampling modes")
     parser.add_argument("--no-pytorch", action="store_true", help="skip the plain PyTorch loop")
+    parser.add_argument("--channels-first", action="store_true",
+                        help="also time keras_gen with channels-first networks and images")
     harness.add_common_arguments(parser, steps=40, repeats=3, contestants=CONTESTANTS)
     return parser.parse_args(argv)
 

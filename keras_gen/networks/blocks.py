@@ -14,6 +14,7 @@ refer to them): the helpers take the names they create as arguments.
 import keras
 
 from keras_gen.layers.depth_to_space import DepthToSpace
+from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.layers.spectral_normalization import SpectralNormalization
 
 UPSAMPLING_MODES = ("transpose", "resize", "subpixel")
@@ -43,11 +44,12 @@ def normal_init(mean=0.0, stddev=0.02):
 
 
 # -------------------------------------------------------------- normalization
-def batch_norm(name):
+def batch_norm(name, axis=-1):
     """BatchNorm as in the PyTorch reference code: momentum 0.9, epsilon 1e-5, scales from N(1, 0.02).
 
     Args:
         name: layer name.
+        axis: the channel axis (1 for channels-first maps; `channel_axis`).
 
     Returns:
         A `keras.layers.BatchNormalization`.
@@ -59,8 +61,13 @@ def batch_norm(name):
     ```
     """
     return keras.layers.BatchNormalization(
-        momentum=0.9, epsilon=1e-5, gamma_initializer=normal_init(1.0), name=name
+        axis=axis, momentum=0.9, epsilon=1e-5, gamma_initializer=normal_init(1.0), name=name
     )
+
+
+def channel_axis(data_format):
+    """The channel axis of 4-D feature maps in `data_format` (None: Keras's image data format)."""
+    return 1 if resolve_data_format(data_format) == "channels_first" else -1
 
 
 def instance_norm(name):
@@ -220,6 +227,16 @@ def check_image_shape(image_shape, arg_name="image_shape"):
     return shape
 
 
+def channels_last_shape(image_shape, data_format):
+    """`image_shape` as `(height, width, channels)`: reordered from `(channels, height, width)`
+    when `data_format` is `"channels_first"`."""
+    if resolve_data_format(data_format) == "channels_first" and isinstance(image_shape, (tuple, list)) \
+            and len(image_shape) == 3:
+        channels, height, width = image_shape
+        return (height, width, channels)
+    return image_shape
+
+
 def image_geometry(image_shape):
     """Returns `(side, channels, base_side, num_doublings)` for a square image.
 
@@ -308,7 +325,8 @@ def check_upsampling(upsampling):
 
 
 def upsample_conv(
-    x, filters, upsampling, name, kernel_size=4, use_bias=True, suffix_conv_name=False, dtype=None
+    x, filters, upsampling, name, kernel_size=4, use_bias=True, suffix_conv_name=False, dtype=None,
+    data_format=None,
 ):
     """Doubles the spatial size of `x` and maps it to `filters` channels.
 
@@ -335,6 +353,7 @@ def upsample_conv(
         dtype: dtype policy of the layers (None: the global policy); an
             output layer passes "float32" so that it computes in float32
             under a mixed policy.
+        data_format: layout of `x` (None: `keras.config.image_data_format()`).
 
     Returns:
         The feature map at twice the side.
@@ -346,7 +365,9 @@ def upsample_conv(
     ```
     """
     check_upsampling(upsampling)
-    conv_kwargs = {"use_bias": use_bias, "kernel_initializer": normal_init(), "dtype": dtype}
+    data_format = resolve_data_format(data_format)
+    conv_kwargs = {"use_bias": use_bias, "kernel_initializer": normal_init(), "dtype": dtype,
+                   "data_format": data_format}
     if upsampling == "transpose":
         conv_name = f"{name}_conv_transpose" if suffix_conv_name else name
         return keras.layers.Conv2DTranspose(
@@ -354,10 +375,11 @@ def upsample_conv(
         )(x)
     conv_name = f"{name}_conv" if suffix_conv_name else name
     if upsampling == "resize":
-        x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize", dtype=dtype)(x)
+        x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize", dtype=dtype,
+                                      data_format=data_format)(x)
         return keras.layers.Conv2D(filters, 3, padding="same", name=conv_name, **conv_kwargs)(x)
     x = keras.layers.Conv2D(4 * filters, 3, padding="same", name=conv_name, **conv_kwargs)(x)
-    return DepthToSpace(2, name=f"{name}_depth_to_space", dtype=dtype)(x)
+    return DepthToSpace(2, name=f"{name}_depth_to_space", dtype=dtype, data_format=data_format)(x)
 
 
 # ------------------------------------------------------------ residual blocks

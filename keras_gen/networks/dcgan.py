@@ -21,7 +21,10 @@ from N(1, 0.02) (the PyTorch DCGAN reference), momentum 0.9 and epsilon 1e-5.
 
 import keras
 
+from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.networks.blocks import batch_norm
+from keras_gen.networks.blocks import channel_axis
+from keras_gen.networks.blocks import channels_last_shape
 from keras_gen.networks.blocks import check_upsampling
 from keras_gen.networks.blocks import image_geometry
 from keras_gen.networks.blocks import normal_init
@@ -35,6 +38,7 @@ def dcgan_generator(
     base_filters=64,
     upsampling="transpose",
     name="dcgan_generator",
+    data_format=None,
 ):
     """Builds the DCGAN generator: latent vector -> image in [-1, 1].
 
@@ -50,10 +54,16 @@ def dcgan_generator(
             `"resize"` and `"subpixel"` are much faster than `"transpose"`
             under XLA on CPU (JAX backend).
         name: model name.
+        data_format: `"channels_last"` or `"channels_first"` (images
+            `(batch, channels, side, side)`; `image_shape` then reads
+            `(channels, side, side)`); None follows
+            `keras.config.image_data_format()`. The weights are the same in
+            both layouts, and so are the images up to the transposition.
 
     Returns:
         A functional `keras.Model` mapping `(batch, latent_dim)` to
-        `(batch, side, side, channels)` float images in [-1, 1] (tanh).
+        `(batch, side, side, channels)` float images in [-1, 1] (tanh);
+        `(batch, channels, side, side)` channels-first.
 
     Example:
 
@@ -65,7 +75,9 @@ def dcgan_generator(
         Radford, Metz and Chintala, "Unsupervised Representation Learning with
         Deep Convolutional Generative Adversarial Networks", ICLR 2016.
     """
-    side, channels, base_side, doublings = image_geometry(image_shape)
+    data_format = resolve_data_format(data_format)
+    side, channels, base_side, doublings = image_geometry(channels_last_shape(image_shape, data_format))
+    axis = channel_axis(data_format)
     check_upsampling(upsampling)
     if int(latent_dim) < 1 or int(base_filters) < 1:
         raise ValueError(
@@ -82,14 +94,18 @@ def dcgan_generator(
         name="projection",
     )(latent)
     x = keras.layers.Reshape((base_side, base_side, filters), name="projection_reshape")(x)
-    x = batch_norm("projection_bn")(x)
+    if data_format == "channels_first":
+        # The projection's units stay in channels-last order: the same weights in both layouts.
+        x = keras.layers.Permute((3, 1, 2), name="projection_channels_first")(x)
+    x = batch_norm("projection_bn", axis)(x)
     x = keras.layers.ReLU(name="projection_relu")(x)
     for block in range(1, doublings):
         filters //= 2
-        x = upsample_conv(x, filters, upsampling, f"up_{block}", use_bias=False, suffix_conv_name=True)
-        x = batch_norm(f"up_{block}_bn")(x)
+        x = upsample_conv(x, filters, upsampling, f"up_{block}", use_bias=False, suffix_conv_name=True,
+                          data_format=data_format)
+        x = batch_norm(f"up_{block}_bn", axis)(x)
         x = keras.layers.ReLU(name=f"up_{block}_relu")(x)
-    x = upsample_conv(x, channels, upsampling, "output", suffix_conv_name=True)
+    x = upsample_conv(x, channels, upsampling, "output", suffix_conv_name=True, data_format=data_format)
     images = keras.layers.Activation("tanh", dtype="float32", name="output_tanh")(x)
     return keras.Model(latent, images, name=name)
 
@@ -100,6 +116,7 @@ def dcgan_discriminator(
     spectral_norm=False,
     normalization="batch",
     name="dcgan_discriminator",
+    data_format=None,
 ):
     """Builds the DCGAN discriminator: image -> one real/fake logit.
 
@@ -111,10 +128,16 @@ def dcgan_discriminator(
             `keras_gen.layers.SpectralNormalization` (Miyato et al., 2018) and drop
             BatchNorm.
         normalization: normalization after every convolution but the first:
-            `"batch"` (default; the paper's), `"layer"` (per-sample, as
+            `"batch"` (default; the paper's), `"layer"` (per sample, over
+            all of its features, with a scale and offset per channel, as
             WGAN-GP's critic and per-sample penalties need: Gulrajani et al.
             2017, sec. 4) or `None`. Ignored with `spectral_norm` (none).
         name: model name.
+        data_format: `"channels_last"` or `"channels_first"` (`image_shape`
+            then reads `(channels, side, side)`); None follows
+            `keras.config.image_data_format()`. The weights are the same in
+            both layouts (the features are flattened in channels-last
+            order), and so are the logits.
 
     Returns:
         A functional `keras.Model` mapping `(batch, side, side, channels)`
@@ -130,7 +153,9 @@ def dcgan_discriminator(
         Radford, Metz and Chintala, "Unsupervised Representation Learning with
         Deep Convolutional Generative Adversarial Networks", ICLR 2016.
     """
-    side, channels, _, doublings = image_geometry(image_shape)
+    data_format = resolve_data_format(data_format)
+    side, channels, _, doublings = image_geometry(channels_last_shape(image_shape, data_format))
+    axis = channel_axis(data_format)
     if int(base_filters) < 1:
         raise ValueError(f"`base_filters` must be a positive integer; received {base_filters!r}.")
     if normalization not in ("batch", "layer", None):
@@ -143,7 +168,8 @@ def dcgan_discriminator(
     def wrap(layer):
         return with_spectral_norm(layer, spectral_norm)
 
-    images = keras.Input((side, side, channels), name="images")
+    images = keras.Input((channels, side, side) if data_format == "channels_first"
+                         else (side, side, channels), name="images")
     x = images
     filters = base_filters
     for block in range(doublings):
@@ -156,16 +182,20 @@ def dcgan_discriminator(
                 padding="same",
                 use_bias=norm is None,
                 kernel_initializer=normal_init(),
+                data_format=data_format,
                 name=f"down_{block}_conv",
             )
         )(x)
         if norm == "batch":
-            x = batch_norm(f"down_{block}_bn")(x)
+            x = batch_norm(f"down_{block}_bn", axis)(x)
         elif norm == "layer":
-            x = keras.layers.LayerNormalization(epsilon=1e-5, name=f"down_{block}_ln")(x)
+            # Layer norm as the WGAN-GP reference code's critic has it: statistics over all of
+            # a sample's features, a scale and offset per channel.
+            x = keras.layers.GroupNormalization(groups=1, axis=axis, epsilon=1e-5,
+                                                name=f"down_{block}_ln")(x)
         x = keras.layers.LeakyReLU(0.2, name=f"down_{block}_lrelu")(x)
         filters *= 2
-    x = keras.layers.Flatten(name="flatten")(x)
+    x = keras.layers.Flatten(data_format=data_format, name="flatten")(x)
     logits = wrap(
         keras.layers.Dense(1, kernel_initializer=normal_init(), dtype="float32", name="logits")
     )(x)

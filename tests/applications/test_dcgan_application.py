@@ -92,3 +92,35 @@ def test_preset_of_a_trained_model_stores_no_optimizer_state(tmp_path):
     np.testing.assert_allclose(loaded.generate(3, seed=1), gan.generate(3, seed=1), atol=1e-6)
     loaded.compile()
     loaded.fit(images, batch_size=8, epochs=1, verbose=0)
+
+
+@needs_preset
+def test_preset_loads_channels_first_and_draws_the_same_images():
+    gan = keras_gen.applications.DCGAN(weights=PRESET, include_discriminator=True,
+                                       data_format="channels_first")
+    reference = np.load(os.path.join(presets.resolve_preset(PRESET), "reference_samples.npz"))
+    images = gan.generate(len(reference["images"]), seed=int(reference["seed"]))
+    assert images.shape[1:] == (1, 28, 28)
+    np.testing.assert_allclose(images.transpose(0, 2, 3, 1), reference["images"], atol=2e-4)
+    generator = keras_gen.applications.DCGAN(weights=PRESET, data_format="channels_first")
+    assert generator.output_shape == (None, 1, 28, 28)
+    assert keras_gen.applications.dcgan.dcgan_architecture(gan.generator, gan.discriminator)[
+        "image_shape"] == (28, 28, 1)
+
+
+def test_a_weights_file_loads_into_either_layout(tmp_path):
+    gan = keras_gen.applications.DCGAN(weights=None, latent_dim=8, base_filters=4,
+                                       include_discriminator=True, data_format="channels_last")
+    path = str(tmp_path / "dcgan.weights.h5")
+    gan.save_weights(path)
+    first = keras_gen.applications.DCGAN(weights=path, latent_dim=8, base_filters=4,
+                                         include_discriminator=True, data_format="channels_first")
+    z = np.random.default_rng(0).standard_normal((2, 8)).astype("float32")
+    made = keras.ops.convert_to_numpy(gan.generator(z, training=False))
+    made_first = keras.ops.convert_to_numpy(first.generator(z, training=False))
+    np.testing.assert_allclose(made_first.transpose(0, 2, 3, 1), made, atol=1e-5)
+    logits = keras.ops.convert_to_numpy(gan.discriminator(made, training=False))
+    logits_first = keras.ops.convert_to_numpy(first.discriminator(made_first, training=False))
+    np.testing.assert_allclose(logits_first, logits, atol=1e-5)
+    with pytest.raises(ValueError, match="data_format"):
+        keras_gen.applications.DCGAN(weights=None, data_format="NCHW")

@@ -22,7 +22,7 @@ def test_each_objective_builds_the_gan_its_paper_describes(objective):
     assert gan.discriminator_steps == expected_critic_steps
     # Per-sample penalties need per-sample normalization; SN drops BatchNorm.
     if objective in ("wgan_gp", "non_saturating_r1"):
-        assert "LayerNormalization" in types and "BatchNormalization" not in types
+        assert "GroupNormalization" in types and "BatchNormalization" not in types
     elif objective == "hinge_sn":
         assert "SpectralNormalization" in types and "BatchNormalization" not in types
     else:

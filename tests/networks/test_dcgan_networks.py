@@ -99,9 +99,50 @@ def test_layer_normalized_discriminator_scores_each_sample_alone():
         assert np.allclose(first, again, atol=1e-6) == independent, normalization
     plain = dcgan_discriminator((28, 28, 1), base_filters=4, normalization=None)
     assert not _layers_of(plain, keras.layers.BatchNormalization)
-    assert not _layers_of(plain, keras.layers.LayerNormalization)
+    assert not _layers_of(plain, keras.layers.GroupNormalization)
     with pytest.raises(ValueError, match="normalization"):
         dcgan_discriminator((28, 28, 1), normalization="instance")
+
+
+@pytest.mark.parametrize("upsampling, normalization", [
+    ("transpose", "batch"), ("subpixel", "layer"), ("resize", None)])
+def test_channels_first_networks_compute_the_same_with_the_same_weights(upsampling, normalization):
+    """The torch backend runs channels-first convolutions without transposes; the weights and
+    the numbers are those of the channels-last networks."""
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((3, 8)).astype("float32")
+    images = rng.uniform(-1, 1, (3, 28, 28, 1)).astype("float32")
+    networks = {}
+    for data_format in ("channels_last", "channels_first"):
+        shape = (1, 28, 28) if data_format == "channels_first" else (28, 28, 1)
+        networks[data_format] = (
+            dcgan_generator(shape, latent_dim=8, base_filters=4, upsampling=upsampling,
+                            data_format=data_format),
+            dcgan_discriminator(shape, base_filters=4, normalization=normalization,
+                                data_format=data_format),
+        )
+    (g_last, d_last), (g_first, d_first) = networks["channels_last"], networks["channels_first"]
+    g_first.set_weights(g_last.get_weights())
+    d_first.set_weights(d_last.get_weights())
+    assert g_first.output_shape == (None, 1, 28, 28) and d_first.input_shape == (None, 1, 28, 28)
+    for training in (False, True):  # True: BatchNorm with batch statistics
+        made_last = keras.ops.convert_to_numpy(g_last(z, training=training))
+        made_first = keras.ops.convert_to_numpy(g_first(z, training=training))
+        np.testing.assert_allclose(made_first.transpose(0, 2, 3, 1), made_last, atol=1e-5)
+        logits_last = keras.ops.convert_to_numpy(d_last(images, training=training))
+        logits_first = keras.ops.convert_to_numpy(d_first(images.transpose(0, 3, 1, 2), training=training))
+        np.testing.assert_allclose(logits_first, logits_last, atol=1e-4)
+
+
+def test_networks_follow_the_image_data_format():
+    previous = keras.config.image_data_format()
+    keras.config.set_image_data_format("channels_first")
+    try:
+        generator = dcgan_generator((3, 32, 32), latent_dim=4, base_filters=2, upsampling="subpixel")
+        assert generator.output_shape == (None, 3, 32, 32)
+        assert dcgan_discriminator((3, 32, 32), base_filters=2).input_shape == (None, 3, 32, 32)
+    finally:
+        keras.config.set_image_data_format(previous)
 
 
 @pytest.mark.parametrize(

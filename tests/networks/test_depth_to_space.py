@@ -29,6 +29,21 @@ def test_matches_hand_rearrangement(block_size, channels):
     np.testing.assert_array_equal(out, _depth_to_space_by_hand(x, block_size))
 
 
+@pytest.mark.parametrize("block_size, channels", [(2, 12), (3, 18)])
+def test_channels_first_is_the_same_rearrangement_transposed(block_size, channels):
+    x = np.random.default_rng(1).standard_normal((2, 3, 5, channels)).astype("float32")
+    layer = DepthToSpace(block_size, data_format="channels_first")
+    out = keras.ops.convert_to_numpy(layer(x.transpose(0, 3, 1, 2)))
+    np.testing.assert_array_equal(out.transpose(0, 2, 3, 1), _depth_to_space_by_hand(x, block_size))
+    assert layer.compute_output_shape((None, channels, 3, 5)) == (
+        None, channels // block_size**2, 3 * block_size, 5 * block_size)
+    assert DepthToSpace.from_config(layer.get_config()).data_format == "channels_first"
+
+
+def test_channels_first_layer_contract():
+    run_layer_test(DepthToSpace, {"block_size": 2, "data_format": "channels_first"}, (2, 8, 3, 4), (2, 2, 6, 8))
+
+
 def test_matches_tensorflow_depth_to_space():
     tf = pytest.importorskip("tensorflow")
     x = np.arange(2 * 3 * 3 * 12, dtype="float32").reshape(2, 3, 3, 12)
@@ -48,3 +63,5 @@ def test_bad_arguments():
         DepthToSpace(1)
     with pytest.raises(ValueError, match="multiple"):
         DepthToSpace(2)(np.zeros((1, 2, 2, 6), "float32"))
+    with pytest.raises(ValueError, match="data_format"):
+        DepthToSpace(2, data_format="NCHW")
