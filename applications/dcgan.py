@@ -79,8 +79,9 @@ def DCGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None, up
             `image_shape` is `(height, width, channels)` either way. Any
             preset or weights file loads in either layout (the weights are
             the same; channels-first images are the channels-last ones
-            transposed). Channels-first avoids the transposes the torch
-            backend puts around every channels-last convolution.
+            transposed). It is not faster on the CPU: on the torch backend
+            a channels-first step ran at 0.91-0.94x of channels-last
+            (`benchmarks/results_dcgan_channels_first.md`).
 
     Returns:
         A `keras.Model` generator mapping `(batch, latent_dim)` to images in

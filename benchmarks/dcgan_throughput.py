@@ -19,8 +19,8 @@ with three contestants:
 
 With `--channels-first`, a fourth contestant, `keras_gen_nchw`, is (a) with
 channels-first networks and images (`build_dcgan(data_format=
-"channels_first")`): the torch backend then runs its convolutions without
-the transposes around each channels-last one.
+"channels_first")`), to measure what the torch backend's transposes around
+each channels-last convolution cost.
 
 (a) and (b) do the same math per step: the discriminator sees the real batch
 and a generated batch in two calls (generator in training mode, output
