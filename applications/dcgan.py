@@ -105,14 +105,12 @@ def DCGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None, up
         "upsampling": upsampling,
     }
     data_format = resolve_data_format(data_format)
-    from_preset = weights is not None and not str(weights).endswith(".h5")
-    layout = "channels_last" if from_preset else data_format
     gan = presets.load_application(
         "DCGAN", weights, requested, DCGAN_MNIST_CONFIG,
-        build=lambda **config: build_dcgan(name=name, data_format=layout, **config),
+        build=lambda **config: build_dcgan(name=name, data_format=data_format, **config),
         architecture_of=_gan_architecture,
     )
-    if layout != data_format:
+    if _data_format_of(gan.discriminator) != data_format:  # a preset, saved channels-last
         gan = with_data_format(gan, data_format)
     return gan if include_discriminator else presets.inference_generator(gan)
 
@@ -164,6 +162,15 @@ def _layer_types(model):
     return types
 
 
+def _first_conv(discriminator):
+    first_conv = find_layer(discriminator, "down_0_conv")
+    return getattr(first_conv, "layer", first_conv)  # inside SpectralNormalization
+
+
+def _data_format_of(discriminator):
+    return _first_conv(discriminator).data_format
+
+
 def dcgan_architecture(generator, discriminator):
     """The DCGAN builder arguments that made `generator` and `discriminator`.
 
@@ -180,8 +187,7 @@ def dcgan_architecture(generator, discriminator):
     keras_gen.applications.dcgan.dcgan_architecture(gan.generator, gan.discriminator)
     ```
     """
-    first_conv = find_layer(discriminator, "down_0_conv")
-    first_conv = getattr(first_conv, "layer", first_conv)  # inside SpectralNormalization
+    first_conv = _first_conv(discriminator)
     kinds = _layer_types(generator)
     upsampling = ("subpixel" if "DepthToSpace" in kinds
                   else "transpose" if "Conv2DTranspose" in kinds else "resize")

@@ -50,6 +50,27 @@ def digits_metrics(images, real_images, num_samples=1000):
     }
 
 
+def digits_class_statistics(images, classifier=None):
+    """Per-class counts of the digits classifier's decisions on `images`, and its mean top-class probability.
+
+    Args:
+        images: digits in [-1, 1], `(n, 28, 28, 1)`.
+        classifier: the classifier (default: the shipped `digits_classifier`
+            preset, `keras_gen.metrics.load_digits_classifier()`).
+
+    Returns:
+        `(counts, mean_confidence)`: a list of 10 ints and a float.
+    """
+    import numpy as np
+
+    from keras_gen import metrics
+
+    classifier = classifier or metrics.load_digits_classifier()
+    probabilities = np.asarray(classifier.predict(images, batch_size=256, verbose=0))
+    counts = np.bincount(probabilities.argmax(axis=1), minlength=10)
+    return [int(c) for c in counts], float(probabilities.max(axis=1).mean())
+
+
 _LOG_TO_SUMMARY = {"fid": "fid_digits", "is": "is_digits", "is_std": "is_digits_std"}
 _GENERATOR_NAMES = {"ema": "moving average of the generator (EMA)", "raw": "raw generator"}
 

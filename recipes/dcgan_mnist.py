@@ -18,10 +18,9 @@ import shutil
 
 import numpy as np
 
-import keras
-
 import keras_gen
-from keras_gen.applications.dcgan import _gan_architecture as architecture_of
+from keras_gen.applications.dcgan import dcgan_architecture
+from keras_gen.train import digits_class_statistics
 from keras_gen.train import train_dcgan_mnist
 
 CARD = """# dcgan_mnist
@@ -82,15 +81,6 @@ MNIST: Y. LeCun, C. Cortes, C. J. C. Burges; CC BY-SA 3.0 (see
 """
 
 
-def class_fractions(gan, num_samples=1000, seed=1):
-    """Fractions of `gan.generate(num_samples, seed=seed)` the digits classifier puts in each class."""
-    classifier = keras_gen.metrics.load_digits_classifier()
-    images = gan.generate(num_samples, seed=seed)
-    probabilities = keras.ops.convert_to_numpy(classifier.predict(images, verbose=0))
-    counts = np.bincount(np.argmax(probabilities, axis=-1), minlength=10)
-    return counts / counts.sum()
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=100)
@@ -118,19 +108,22 @@ def main(argv=None):
     if summary["samples_from"] == "raw":
         # The preset samples with the better generator: generate() and DCGAN(weights=) use the average.
         gan.ema_model.set_weights(gan.generator.get_weights())
-    fractions = class_fractions(gan)
+    counts, _ = digits_class_statistics(gan.generate(1000, seed=1))
+    fractions = np.asarray(counts) / sum(counts)
     summary["class_fractions"] = [round(float(f), 4) for f in fractions]
     metrics_table = "| metric | value |\n|---|---|\n" + "\n".join(
         f"| {key} | {summary[key]:.3f} |" for key in ("fid_digits", "is_digits", "is_digits_std")
     )
 
+    architecture_used = dcgan_architecture(gan.generator, gan.discriminator)
+
     def card(metadata):
         return CARD.format(
             g_width=gan.generator.layers[1].units // 49 if hasattr(gan.generator.layers[1], "units") else "?",
             upsampling={"subpixel": "sub-pixel (depth-to-space)", "transpose": "transposed-convolution",
-                        "resize": "resize-convolution"}[architecture_of(gan)["upsampling"]],
-            base_filters=architecture_of(gan)["base_filters"],
-            d_width=2 * architecture_of(gan)["base_filters"],
+                        "resize": "resize-convolution"}[architecture_used["upsampling"]],
+            base_filters=architecture_used["base_filters"],
+            d_width=2 * architecture_used["base_filters"],
             learning_rate=args.learning_rate,
             augmentation=(f"DiffAugment `{args.augmentation}` on every image the discriminator sees"
                           if args.augmentation else "no augmentation"),

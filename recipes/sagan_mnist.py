@@ -32,6 +32,7 @@ import keras_gen
 from keras_gen.applications.sagan import SAGAN_MNIST_CONFIG
 from keras_gen.applications.sagan import build_sagan
 from keras_gen.applications.sagan import sagan_optimizers
+from keras_gen.train import digits_class_statistics
 from keras_gen.train import digits_metrics
 
 DATASET = "embedded MNIST digits, 4,000 train / 1,000 held out"
@@ -154,13 +155,6 @@ def load_digits(num_train=None):
     return x_train, x_test
 
 
-def class_statistics(classifier, images):
-    """Per-class counts of the classifier's decisions and the mean top-class probability."""
-    probabilities = np.asarray(classifier.predict(images, batch_size=256, verbose=0))
-    counts = np.bincount(probabilities.argmax(axis=1), minlength=10)
-    return [int(c) for c in counts], float(probabilities.max(axis=1).mean())
-
-
 def evaluate(gan, x_train, x_test, seed, num_samples):
     """Digits FID / IS of samples (and of the raw generator, with an EMA) and of real digits."""
     samples = gan.generate(num_samples, seed=seed + 1)
@@ -175,8 +169,8 @@ def evaluate(gan, x_train, x_test, seed, num_samples):
         results.update({k + "_raw_generator": v for k, v in raw_results.items()})
     results.update({k + "_real_floor": v for k, v in digits_metrics(real, x_test, num_samples).items()})
     classifier = keras_gen.metrics.load_digits_classifier()
-    results["class_counts"], results["mean_confidence"] = class_statistics(classifier, samples)
-    _, results["mean_confidence_real"] = class_statistics(classifier, x_test)
+    results["class_counts"], results["mean_confidence"] = digits_class_statistics(samples, classifier)
+    _, results["mean_confidence_real"] = digits_class_statistics(x_test, classifier)
     results["metrics_protocol"] = (
         f"{num_samples:,} generated digits (generate(seed={seed + 1})) vs the held-out embedded "
         "test digits; features and class probabilities of the shipped digits_classifier preset "
