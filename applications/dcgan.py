@@ -6,12 +6,14 @@ from keras_gen import networks
 from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen import presets
 from keras_gen.models import GAN
+from keras_gen.networks.blocks import image_geometry
 
 # The architecture the shipped `dcgan_mnist` weights were trained with.
 DCGAN_MNIST_CONFIG = {
     "image_shape": (28, 28, 1),
     "latent_dim": 100,
     "base_filters": 64,
+    "discriminator_filters": 128,
     "upsampling": "subpixel",
 }
 
@@ -24,12 +26,14 @@ presets.register_preset(
 
 def build_dcgan(image_shape=(28, 28, 1), latent_dim=100, base_filters=32, upsampling="subpixel",
                 spectral_norm=False, seed=None, name="dcgan", discriminator_normalization="batch",
-                data_format=None, **gan_options):
+                data_format=None, discriminator_filters=None, **gan_options):
     """A `keras_gen.models.GAN` with DCGAN generator and discriminator (untrained).
 
     `image_shape` is `(height, width, channels)` in either `data_format`
     (None: `keras.config.image_data_format()`); channels-first networks
     take and make `(batch, channels, height, width)` images.
+    `base_filters` is the generator's width, and the discriminator's unless
+    `discriminator_filters` is given (`dcgan_discriminator`'s `base_filters`).
     `discriminator_normalization` is `keras_gen.networks.dcgan_discriminator`'s
     `normalization`; other keyword arguments (`loss=`, `gradient_penalty=`,
     `augmentation=`, ...) go to `keras_gen.models.GAN`.
@@ -43,15 +47,15 @@ def build_dcgan(image_shape=(28, 28, 1), latent_dim=100, base_filters=32, upsamp
         upsampling=upsampling, name=f"{name}_generator", data_format=data_format,
     )
     discriminator = networks.dcgan_discriminator(
-        image_shape=image_shape, base_filters=base_filters, spectral_norm=spectral_norm,
-        normalization=discriminator_normalization, name=f"{name}_discriminator",
+        image_shape=image_shape, base_filters=discriminator_filters or base_filters,
+        spectral_norm=spectral_norm, normalization=discriminator_normalization, name=f"{name}_discriminator",
         data_format=data_format,
     )
     return GAN(generator, discriminator, latent_dim=latent_dim, seed=seed, name=name, **gan_options)
 
 
 def DCGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None, upsampling=None,
-          include_discriminator=False, name="dcgan", data_format=None):
+          include_discriminator=False, name="dcgan", data_format=None, discriminator_filters=None):
     """Instantiates the DCGAN generator (Radford et al. 2016), optionally pretrained.
 
     Follows `keras.applications`: `weights=None` gives a randomly initialised
@@ -67,13 +71,16 @@ def DCGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None, up
         weights: None, `"dcgan_mnist"`, a preset folder or a `.weights.h5` file.
         image_shape: output image shape; default (28, 28, 1).
         latent_dim: latent size; default 100.
-        base_filters: width of the networks; default 64 (the preset's).
+        base_filters: width of the generator; default 64 (the preset's).
         upsampling: `"subpixel"` (default; fast on every backend),
             `"resize"` or `"transpose"`.
         include_discriminator: return the whole `keras_gen.models.GAN`
             (generator and discriminator), e.g. to fine-tune with `fit()`,
             instead of the generator alone.
         name: model name.
+        discriminator_filters: width of the discriminator (the filters of
+            its first convolution); default: the preset's 128, or twice
+            `base_filters` when that is given (the preset's ratio).
         data_format: layout of the networks' images, `"channels_last"` or
             `"channels_first"` (None: `keras.config.image_data_format()`);
             `image_shape` is `(height, width, channels)` either way. Any
@@ -98,10 +105,13 @@ def DCGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None, up
     >>> gan = keras_gen.applications.DCGAN(weights="dcgan_mnist", include_discriminator=True)
     >>> digits = gan.generate(16, seed=0)
     """
+    if discriminator_filters is None and base_filters is not None:
+        discriminator_filters = 2 * base_filters
     requested = {
         "image_shape": image_shape,
         "latent_dim": latent_dim,
         "base_filters": base_filters,
+        "discriminator_filters": discriminator_filters,
         "upsampling": upsampling,
     }
     data_format = resolve_data_format(data_format)
@@ -129,16 +139,18 @@ def with_data_format(gan, data_format):
     fast_on_torch = keras_gen.applications.dcgan.with_data_format(gan, "channels_first")
     ```
     """
-    options = {}
-    if getattr(gan, "ema_model", None) is not None:
-        options = {"ema_decay": gan.ema_decay, "ema_rampup": gan.ema_rampup}
-    copy = build_dcgan(name=gan.name, data_format=data_format, seed=gan.seed, **_gan_architecture(gan),
-                       **options)
+    options = {key: value for key, value in gan.get_config().items()
+               if key not in _NOT_GAN_OPTIONS}
+    copy = build_dcgan(data_format=data_format, **_gan_architecture(gan), **options)
     copy.generator.set_weights(gan.generator.get_weights())
     copy.discriminator.set_weights(gan.discriminator.get_weights())
-    if options:
+    if copy.ema_model is not None:
         copy.ema_model.set_weights(gan.ema_model.get_weights())
     return copy
+
+
+# `GAN.get_config()` entries that are not `GAN(...)` training options.
+_NOT_GAN_OPTIONS = ("generator", "discriminator", "latent_dim", "dtype", "trainable")
 
 
 def find_layer(model, prefix):
@@ -179,7 +191,8 @@ def dcgan_architecture(generator, discriminator):
         discriminator: a (possibly nested) `keras_gen.networks.dcgan_discriminator`.
 
     Returns:
-        A dict with `image_shape`, `base_filters` and `upsampling`.
+        A dict with `image_shape`, `base_filters` (the generator's width),
+        `discriminator_filters` and `upsampling`.
 
     Example:
 
@@ -195,9 +208,12 @@ def dcgan_architecture(generator, discriminator):
     if first_conv.data_format == "channels_first":
         channels, height, width = image_shape
         image_shape = (height, width, channels)
+    _, _, start_side, doublings = image_geometry(image_shape)
+    projection_units = find_layer(generator, "projection").units
     return {
         "image_shape": image_shape,
-        "base_filters": int(first_conv.filters),
+        "base_filters": projection_units // (start_side**2 * 2 ** (doublings - 1)),
+        "discriminator_filters": int(first_conv.filters),
         "upsampling": upsampling,
     }
 

@@ -80,7 +80,7 @@ def train_dcgan_mnist(output="outputs/dcgan_mnist", epochs=10, batch_size=64, se
                       ema_rampup=0.05, generator_learning_rate=2e-4,
                       discriminator_learning_rate=2e-4, beta_1=0.5, conditional=False,
                       num_metric_samples=1000, architecture=None, augmentation=None,
-                      metrics_every=None):
+                      metrics_every=None, gan_options=None):
     """Trains a DCGAN on the embedded digits; the defaults are the `dcgan_mnist` preset's.
 
     With `conditional=False` the model is `keras_gen.applications.DCGAN`'s
@@ -124,6 +124,8 @@ def train_dcgan_mnist(output="outputs/dcgan_mnist", epochs=10, batch_size=64, se
             (`GAN(augmentation=)`, e.g. `"translation,cutout"`); None for none.
         metrics_every: also measure every this many epochs (the history
             then holds the curve); default: after the last epoch only.
+        gan_options: more keyword arguments of the unconditional
+            `keras_gen.models.GAN` (e.g. `{"loss": "hinge"}`).
 
     Returns:
         `(gan, summary)` where `summary` is the dict written to `metrics.json`
@@ -142,9 +144,9 @@ def train_dcgan_mnist(output="outputs/dcgan_mnist", epochs=10, batch_size=64, se
     x_train = datasets.scale_images(x_train)
     x_test = datasets.scale_images(x_test)
 
-    if conditional and augmentation:
-        raise ValueError("`augmentation` is an option of the unconditional DCGAN; pass "
-                         "conditional=False or augmentation=None.")
+    if conditional and (augmentation or gan_options):
+        raise ValueError("`augmentation` and `gan_options` are options of the unconditional "
+                         "DCGAN; pass conditional=False, or leave them None.")
     if conditional:
         from keras_gen.applications.conditional_dcgan import CGAN_MNIST_CONFIG
         from keras_gen.applications.conditional_dcgan import build_conditional_dcgan
@@ -158,7 +160,7 @@ def train_dcgan_mnist(output="outputs/dcgan_mnist", epochs=10, batch_size=64, se
         from keras_gen.applications.dcgan import DCGAN_MNIST_CONFIG
         from keras_gen.applications.dcgan import build_dcgan
 
-        gan = build_dcgan(seed=seed, augmentation=augmentation,
+        gan = build_dcgan(seed=seed, augmentation=augmentation, **(gan_options or {}),
                           **{**DCGAN_MNIST_CONFIG, **(architecture or {})})
         model_name = "dcgan_mnist"
         fit_data = (x_train, None)

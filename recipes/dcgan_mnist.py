@@ -4,8 +4,8 @@ Trains the DCGAN architecture of `applications/dcgan.py` on the 4,000 embedded
 MNIST training digits, then writes the preset folder (config, weights with
 sha256, metadata, model card with the sample grid and the measured numbers).
 
-    KERAS_BACKEND=tensorflow python recipes/dcgan_mnist.py --epochs 100 \
-        --preset-dir applications/presets/dcgan_mnist
+    KERAS_BACKEND=jax python recipes/dcgan_mnist.py --epochs 175 --base-filters 64 \
+        --discriminator-filters 128 --r1 1.0 --preset-dir applications/presets/dcgan_mnist
 
 The card gives the command that trained the shipped weights (its options
 may differ from these defaults), the digits FID / IS, and how the
@@ -13,8 +13,8 @@ shipped digits classifier distributes 1,000 samples over the classes.
 """
 
 import argparse
+import json
 import os
-import shutil
 
 import numpy as np
 
@@ -41,9 +41,10 @@ digits = gan.generate(64, seed=0)
 ## Architecture
 - Generator: latent 100 -> Dense 7x7x{g_width} -> two {upsampling} upsampling
   blocks with BatchNorm + ReLU -> 28x28x1 tanh. {g_params:,} parameters.
-- Discriminator: strided 4x4 convolutions ({base_filters} and {d_width} filters), LeakyReLU(0.2),
-  BatchNorm on the inner layer, Dense(1) logits. {d_params:,} parameters.
-- Loss: non-saturating; Adam({learning_rate:g}, beta_1=0.5) for both networks; batch {batch_size};
+- Discriminator: strided 4x4 convolutions ({d_filters} and {d_width} filters), LeakyReLU(0.2),
+  {d_normalization}, Dense(1) logits. {d_params:,} parameters.
+- Loss: {loss}{penalty}; Adam({learning_rate:g}, beta_1=0.5) for the generator,
+  Adam({d_learning_rate:g}, beta_1=0.5) for the discriminator; batch {batch_size};
   {augmentation}. An exponential moving average of the generator (decay {ema_decay}, with
   the ramp-up of `GeneratorEMA`) is kept; `DCGAN(weights="dcgan_mnist")` returns, and
   `generate()` uses, the {samples_from}, which scored the lower FID.
@@ -81,14 +82,25 @@ MNIST: Y. LeCun, C. Cortes, C. J. C. Burges; CC BY-SA 3.0 (see
 """
 
 
-def main(argv=None):
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--base-filters", type=int, default=None,
                         help="width of both networks (default: the shipped architecture's)")
+    parser.add_argument("--discriminator-filters", type=int, default=None,
+                        help="width of the discriminator (default: --base-filters)")
     parser.add_argument("--learning-rate", type=float, default=2e-4, help="Adam's, both networks")
+    parser.add_argument("--discriminator-learning-rate", type=float, default=None,
+                        help="the discriminator's Adam learning rate (default: --learning-rate)")
+    parser.add_argument("--loss", default="non_saturating", help="GAN(loss=)")
+    parser.add_argument("--r1", type=float, default=None,
+                        help="weight of an R1 penalty on the discriminator (default: none)")
+    parser.add_argument("--spectral-norm", action="store_true",
+                        help="spectral normalization in the discriminator (no BatchNorm)")
+    parser.add_argument("--label-smoothing", type=float, default=0.0,
+                        help="one-sided label smoothing of the real targets (GAN(label_smoothing=))")
     parser.add_argument("--ema-decay", type=float, default=0.999)
     parser.add_argument("--augmentation", default=None,
                         help='DiffAugment policy of the discriminator, e.g. "translation,cutout"')
@@ -96,15 +108,39 @@ def main(argv=None):
                         help="also measure FID / IS every this many epochs (the curve)")
     parser.add_argument("--output", default="outputs/dcgan_mnist_recipe")
     parser.add_argument("--preset-dir", default="applications/presets/dcgan_mnist")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    architecture = {"base_filters": args.base_filters} if args.base_filters else None
+
+def main(argv=None):
+    args = parse_args(argv)
+    architecture = {}
+    if args.base_filters:
+        architecture["base_filters"] = args.base_filters
+    if args.discriminator_filters:
+        architecture["discriminator_filters"] = args.discriminator_filters
+    if args.spectral_norm:
+        architecture["spectral_norm"] = True
+    gan_options = {"loss": args.loss, "label_smoothing": args.label_smoothing}
+    if args.r1:
+        gan_options.update(gradient_penalty="r1", penalty_weight=args.r1)
     gan, summary = train_dcgan_mnist(
         output=args.output, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
         sample_every=5, verbose=2, architecture=architecture, augmentation=args.augmentation,
-        generator_learning_rate=args.learning_rate, discriminator_learning_rate=args.learning_rate,
-        ema_decay=args.ema_decay, metrics_every=args.metrics_every,
+        generator_learning_rate=args.learning_rate,
+        discriminator_learning_rate=args.discriminator_learning_rate or args.learning_rate,
+        ema_decay=args.ema_decay, metrics_every=args.metrics_every, gan_options=gan_options,
     )
+    write_dcgan_preset(gan, summary, args, argv)
+
+
+def write_dcgan_preset(gan, summary, args, argv, trained_on=None):
+    """Writes the preset folder `args.preset_dir` of a trained `gan`.
+
+    `summary` is `train_dcgan_mnist`'s (`metrics.json`); `args` the parsed
+    options and `argv` the arguments that trained it. For weights trained
+    on another machine, `trained_on` gives that run's `hardware` and
+    `recipe` (its command, environment included) for the card and metadata.
+    """
     if summary["samples_from"] == "raw":
         # The preset samples with the better generator: generate() and DCGAN(weights=) use the average.
         gan.ema_model.set_weights(gan.generator.get_weights())
@@ -122,9 +158,15 @@ def main(argv=None):
             g_width=gan.generator.layers[1].units // 49 if hasattr(gan.generator.layers[1], "units") else "?",
             upsampling={"subpixel": "sub-pixel (depth-to-space)", "transpose": "transposed-convolution",
                         "resize": "resize-convolution"}[architecture_used["upsampling"]],
-            base_filters=architecture_used["base_filters"],
-            d_width=2 * architecture_used["base_filters"],
+            d_filters=architecture_used["discriminator_filters"],
+            d_width=2 * architecture_used["discriminator_filters"],
+            d_normalization=("spectral normalization of every layer" if args.spectral_norm
+                             else "BatchNorm on the inner layer"),
+            loss=args.loss.replace("_", "-"),
+            penalty=(f" + R1 penalty on real images (Mescheder et al. 2018), gamma = {args.r1:g}"
+                     if args.r1 else ""),
             learning_rate=args.learning_rate,
+            d_learning_rate=args.discriminator_learning_rate or args.learning_rate,
             augmentation=(f"DiffAugment `{args.augmentation}` on every image the discriminator sees"
                           if args.augmentation else "no augmentation"),
             ema_decay=args.ema_decay,
@@ -162,11 +204,21 @@ def main(argv=None):
         "samples.png": lambda path: keras_gen.utils.save_image_grid(gan.generate(64, seed=0), path, num_rows=8),
         # Reference images for the test that the preset generates identically on every backend.
         "reference_samples.npz": lambda path: np.savez(path, images=gan.generate(8, seed=0), seed=0),
-        "training_metrics.json": lambda path: shutil.copy(os.path.join(args.output, "metrics.json"), path),
+        "training_metrics.json": lambda path: _write_json(path, summary),
     }
-    keras_gen.presets.write_preset(gan, args.preset_dir, metadata, card, figures,
-                                   recipe_script=__file__, recipe_args=argv)
+    trained_on = trained_on or {}
+    written = keras_gen.presets.write_preset(
+        gan, args.preset_dir, metadata, lambda metadata: card({**metadata, **trained_on}),
+        figures, recipe_script=__file__, recipe_args=argv)
+    if trained_on:
+        with open(os.path.join(args.preset_dir, "metadata.json"), "w") as f:
+            json.dump({**written, **trained_on}, f, indent=2, sort_keys=True)
     print(f"Preset written to {args.preset_dir}")
+
+
+def _write_json(path, value):
+    with open(path, "w") as f:
+        json.dump({k: v for k, v in value.items() if k != "files"}, f, indent=2)
 
 
 if __name__ == "__main__":

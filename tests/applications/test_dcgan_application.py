@@ -1,3 +1,4 @@
+import json
 import os
 import shutil
 
@@ -124,3 +125,72 @@ def test_a_weights_file_loads_into_either_layout(tmp_path):
     np.testing.assert_allclose(logits_first, logits, atol=1e-5)
     with pytest.raises(ValueError, match="data_format"):
         keras_gen.applications.DCGAN(weights=None, data_format="NCHW")
+
+
+def test_discriminator_width_is_its_own_argument_and_read_back():
+    gan = keras_gen.applications.DCGAN(weights=None, latent_dim=8, base_filters=4,
+                                       include_discriminator=True)
+    architecture = keras_gen.applications.dcgan.dcgan_architecture(gan.generator, gan.discriminator)
+    assert architecture["base_filters"] == 4 and architecture["discriminator_filters"] == 8
+    assert gan.discriminator.get_layer("down_0_conv").filters == 8
+    gan = keras_gen.applications.DCGAN(weights=None, latent_dim=8, base_filters=4,
+                                       discriminator_filters=3, include_discriminator=True)
+    assert gan.discriminator.get_layer("down_0_conv").filters == 3
+    assert gan.discriminator.get_layer("down_1_conv").filters == 6
+    assert keras_gen.applications.dcgan.dcgan_architecture(
+        gan.generator, gan.discriminator)["discriminator_filters"] == 3
+
+
+def test_a_layout_copy_keeps_every_training_option():
+    gan = keras_gen.applications.dcgan.build_dcgan(
+        latent_dim=8, base_filters=4, discriminator_filters=6, gradient_penalty="r1",
+        penalty_weight=0.5, label_smoothing=0.1, ema_decay=0.99, seed=3,
+        data_format="channels_last")
+    copy = keras_gen.applications.dcgan.with_data_format(gan, "channels_first")
+    for key, value in gan.get_config().items():
+        if key not in ("generator", "discriminator"):
+            assert copy.get_config()[key] == value, key
+    assert copy.discriminator.get_layer("down_0_conv").filters == 6
+
+
+@needs_preset
+def test_preset_architecture_is_the_recipe_s():
+    gan = keras_gen.applications.DCGAN(weights=PRESET, include_discriminator=True)
+    architecture = keras_gen.applications.dcgan.dcgan_architecture(gan.generator, gan.discriminator)
+    config = keras_gen.applications.dcgan.DCGAN_MNIST_CONFIG
+    assert {key: architecture[key] for key in architecture} == {
+        key: config[key] for key in architecture}
+    # The same arguments, given explicitly, load it.
+    keras_gen.applications.DCGAN(weights=PRESET, base_filters=64)
+    with pytest.raises(ValueError, match="discriminator_filters"):
+        keras_gen.applications.DCGAN(weights=PRESET, discriminator_filters=64)
+
+
+def test_recipe_writes_a_preset_that_states_its_training(tmp_path):
+    """`recipes/dcgan_mnist.py` end to end (one epoch of tiny networks): the preset loads, and
+    its card and metadata state the discriminator width, the R1 penalty and where it ran."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "recipes", "dcgan_mnist.py")
+    spec = importlib.util.spec_from_file_location("dcgan_mnist_recipe", path)
+    recipe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(recipe)
+    argv = ["--epochs", "1", "--base-filters", "4", "--discriminator-filters", "6", "--r1", "0.5",
+            "--output", str(tmp_path / "run"), "--preset-dir", str(tmp_path / "preset")]
+    recipe.main(argv)
+    gan = keras_gen.applications.DCGAN(weights=str(tmp_path / "preset"), include_discriminator=True)
+    assert gan.gradient_penalty == "r1" and gan.penalty_weight == 0.5
+    assert gan.discriminator.get_layer("down_0_conv").filters == 6
+    card = (tmp_path / "preset" / "README.md").read_text()
+    assert "(6 and 12 filters)" in card and "gamma = 0.5" in card
+    assert "--discriminator-filters 6" in card
+
+    # Weights trained elsewhere: the card and metadata name that machine and command.
+    args = recipe.parse_args(argv[:-2] + ["--preset-dir", str(tmp_path / "elsewhere")])
+    summary = json.loads((tmp_path / "preset" / "training_metrics.json").read_text())
+    trained_on = {"hardware": "a GPU", "recipe": "python recipes/dcgan_mnist.py --epochs 1"}
+    recipe.write_dcgan_preset(gan, summary, args, argv, trained_on=trained_on)
+    metadata = presets.load_metadata(str(tmp_path / "elsewhere"))
+    card = (tmp_path / "elsewhere" / "README.md").read_text()
+    assert "on a GPU." in card and "`python recipes/dcgan_mnist.py --epochs 1`" in card
+    assert metadata["hardware"] == "a GPU" and metadata["recipe"] == trained_on["recipe"]

@@ -162,8 +162,8 @@ def test_shipped_dcgan_discriminator_beats_a_random_one_on_real_digits():
         keras.models.clone_model(gan.discriminator), images, labels, holdout=0.5, return_details=True
     )
     print(f"dcgan_mnist probe: trained {trained['accuracy']:.3f}, random {random['accuracy']:.3f}")
-    # The features are the 7x7 map of the last (128-filter) convolution.
-    assert trained["layer"] == "input of 'logits'" and trained["num_features"] == 7 * 7 * 128
+    # The features are the 7x7 map of the last (256-filter) convolution.
+    assert trained["layer"] == "input of 'logits'" and trained["num_features"] == 7 * 7 * 256
     assert trained["chance"] == 0.1 and trained["accuracy"] > 0.8
     assert trained["accuracy"] > random["accuracy"] + 0.03
 
