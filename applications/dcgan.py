@@ -17,6 +17,9 @@ DCGAN_MNIST_CONFIG = {
     "upsampling": "subpixel",
 }
 
+# The `GAN` options it was trained with: an R1 penalty (Mescheder et al. 2018) of weight 1.
+DCGAN_MNIST_TRAINING = {"gradient_penalty": "r1", "penalty_weight": 1.0}
+
 presets.register_preset(
     "dcgan_mnist", GAN,
     "DCGAN (sub-pixel upsampling, generator EMA) trained on the 4,000 embedded MNIST digits",

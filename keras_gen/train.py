@@ -124,8 +124,9 @@ def train_dcgan_mnist(output="outputs/dcgan_mnist", epochs=10, batch_size=64, se
             (`GAN(augmentation=)`, e.g. `"translation,cutout"`); None for none.
         metrics_every: also measure every this many epochs (the history
             then holds the curve); default: after the last epoch only.
-        gan_options: more keyword arguments of the unconditional
-            `keras_gen.models.GAN` (e.g. `{"loss": "hinge"}`).
+        gan_options: keyword arguments of the unconditional
+            `keras_gen.models.GAN` (default: the preset's,
+            `DCGAN_MNIST_TRAINING`, an R1 penalty of weight 1).
 
     Returns:
         `(gan, summary)` where `summary` is the dict written to `metrics.json`
@@ -160,7 +161,10 @@ def train_dcgan_mnist(output="outputs/dcgan_mnist", epochs=10, batch_size=64, se
         from keras_gen.applications.dcgan import DCGAN_MNIST_CONFIG
         from keras_gen.applications.dcgan import build_dcgan
 
-        gan = build_dcgan(seed=seed, augmentation=augmentation, **(gan_options or {}),
+        from keras_gen.applications.dcgan import DCGAN_MNIST_TRAINING
+
+        gan_options = DCGAN_MNIST_TRAINING if gan_options is None else gan_options
+        gan = build_dcgan(seed=seed, augmentation=augmentation, **gan_options,
                           **{**DCGAN_MNIST_CONFIG, **(architecture or {})})
         model_name = "dcgan_mnist"
         fit_data = (x_train, None)

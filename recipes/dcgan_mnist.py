@@ -4,8 +4,7 @@ Trains the DCGAN architecture of `applications/dcgan.py` on the 4,000 embedded
 MNIST training digits, then writes the preset folder (config, weights with
 sha256, metadata, model card with the sample grid and the measured numbers).
 
-    KERAS_BACKEND=jax python recipes/dcgan_mnist.py --epochs 175 --base-filters 64 \
-        --discriminator-filters 128 --r1 1.0 --preset-dir applications/presets/dcgan_mnist
+    KERAS_BACKEND=jax python recipes/dcgan_mnist.py --preset-dir applications/presets/dcgan_mnist
 
 The card gives the command that trained the shipped weights (its options
 may differ from these defaults), the digits FID / IS, and how the
@@ -14,7 +13,6 @@ shipped digits classifier distributes 1,000 samples over the classes.
 
 import argparse
 import json
-import os
 
 import numpy as np
 
@@ -84,7 +82,7 @@ MNIST: Y. LeCun, C. Cortes, C. J. C. Burges; CC BY-SA 3.0 (see
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--epochs", type=int, default=175)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--base-filters", type=int, default=None,
@@ -95,8 +93,8 @@ def parse_args(argv=None):
     parser.add_argument("--discriminator-learning-rate", type=float, default=None,
                         help="the discriminator's Adam learning rate (default: --learning-rate)")
     parser.add_argument("--loss", default="non_saturating", help="GAN(loss=)")
-    parser.add_argument("--r1", type=float, default=None,
-                        help="weight of an R1 penalty on the discriminator (default: none)")
+    parser.add_argument("--r1", type=float, default=1.0,
+                        help="weight (gamma) of an R1 penalty on the discriminator; 0 for none")
     parser.add_argument("--spectral-norm", action="store_true",
                         help="spectral normalization in the discriminator (no BatchNorm)")
     parser.add_argument("--label-smoothing", type=float, default=0.0,
@@ -206,13 +204,8 @@ def write_dcgan_preset(gan, summary, args, argv, trained_on=None):
         "reference_samples.npz": lambda path: np.savez(path, images=gan.generate(8, seed=0), seed=0),
         "training_metrics.json": lambda path: _write_json(path, summary),
     }
-    trained_on = trained_on or {}
-    written = keras_gen.presets.write_preset(
-        gan, args.preset_dir, metadata, lambda metadata: card({**metadata, **trained_on}),
-        figures, recipe_script=__file__, recipe_args=argv)
-    if trained_on:
-        with open(os.path.join(args.preset_dir, "metadata.json"), "w") as f:
-            json.dump({**written, **trained_on}, f, indent=2, sort_keys=True)
+    keras_gen.presets.write_preset(gan, args.preset_dir, metadata, card, figures,
+                                   recipe_script=__file__, recipe_args=argv, trained_on=trained_on)
     print(f"Preset written to {args.preset_dir}")
 
 

@@ -94,7 +94,7 @@ def output_dir(name, args):
 
 
 # -------------------------------------------------------------------- recipe
-def build(latent_dim, base_filters, kl_warmup_steps, seed):
+def build(latent_dim, base_filters, kl_warmup_steps, seed, latent_density_components=None):
     encoder = keras_gen.networks.conv_encoder(
         (28, 28, 1), latent_dim, variational=True, base_filters=base_filters
     )
@@ -102,8 +102,15 @@ def build(latent_dim, base_filters, kl_warmup_steps, seed):
         (28, 28, 1), latent_dim, output="logits", base_filters=base_filters
     )
     return keras_gen.models.VAE(
-        encoder, decoder, likelihood="bernoulli", kl_warmup_steps=kl_warmup_steps, seed=seed
+        encoder, decoder, likelihood="bernoulli", kl_warmup_steps=kl_warmup_steps, seed=seed,
+        latent_density_components=latent_density_components or None,
     )
+
+
+def networks_from(preset_dir):
+    """The VAE of a preset folder and its metadata."""
+    return (keras_gen.presets.from_preset(preset_dir),
+            keras_gen.presets.load_metadata(preset_dir))
 
 
 def train_subset(x_train, size):
@@ -123,6 +130,7 @@ def evaluate(model, x_train, x_test, iw_samples):
     # Active units (Burda et al. 2016): Cov_x(E_q[z_i]) > 0.01.
     active = int(np.sum(np.var(mean, axis=0) > 0.01))
     samples = model.generate(len(x_test), seed=0)
+    standard_samples = model.generate(len(x_test), seed=0, prior="standard")
     results = {
         "test_negative_elbo_nats": round(float(-test_elbo.mean()), 2),
         "test_negative_iw_bound_nats": round(float(-iw.mean()), 2),
@@ -132,6 +140,7 @@ def evaluate(model, x_train, x_test, iw_samples):
         "test_kl_nats": round(float(kl.mean()), 2),
         "active_units": active,
         "digits_fid_samples_vs_test": round(digits_fid(samples, x_test), 2),
+        "digits_fid_standard_prior_samples_vs_test": round(digits_fid(standard_samples, x_test), 2),
         "digits_fid_train_vs_test": round(digits_fid(x_train, x_test), 2),
         "num_test": int(len(x_test)),
         "evaluation_seconds": round(time.time() - t0, 1),
@@ -158,6 +167,7 @@ in [-1, 1], trained with `keras_gen.models.VAE` on the embedded MNIST subset.
 - Data: {DATASET}.
 - Training: Adam(1e-3), {t["epochs"]} epochs, batch {t["batch_size"]}, seed {t["seed"]},
   {metadata["backend"]} backend, {t["train_seconds"]:.0f} s on {metadata["hardware"]}.
+{_sampling_line(t)}
 
 ## Results (held-out digits, {r["num_test"]:,} images; from this run)
 
@@ -169,7 +179,8 @@ in [-1, 1], trained with `keras_gen.models.VAE` on the embedded MNIST subset.
 | negative ELBO on {r["num_test"]:,} training digits (nats) | {r["train_negative_elbo_nats"]:.2f} |
 | KL(q(z given x) ‖ p(z)) (nats) | {r["test_kl_nats"]:.2f} |
 | active latent units (of {t["latent_dim"]}) | {r["active_units"]} |
-| digits FID, {r["num_test"]:,} samples vs held-out digits | {r["digits_fid_samples_vs_test"]:.2f} |
+| digits FID, {r["num_test"]:,} samples vs held-out digits | **{r["digits_fid_samples_vs_test"]:.2f}** |
+| digits FID, {r["num_test"]:,} samples of N(0, I) codes vs held-out digits | {r["digits_fid_standard_prior_samples_vs_test"]:.2f} |
 | digits FID, {r["num_test"]:,} training vs held-out digits (reference) | {r["digits_fid_train_vs_test"]:.2f} |
 
 The importance-weighted bound (Burda et al. 2016) is tighter than the ELBO, as it
@@ -177,7 +188,7 @@ must be: its negative is the better estimate of the held-out negative
 log-likelihood. FID uses the features of the shipped `digits_classifier`
 preset (comparable between runs of this package only).
 
-Files: `samples.png` (64 prior samples, seed 0), `reconstructions.png` (held-out
+Files: `samples.png` (64 samples, seed 0), `reconstructions.png` (held-out
 digits above their reconstructions), `interpolations.png` (slerp between the
 codes of held-out digits of different classes, originals at the ends),
 `traversals.png` (the {min(4, t["latent_dim"])} most active latent dimensions from -3 to 3).
@@ -198,11 +209,22 @@ codes of held-out digits of different classes, originals at the ends),
 
 ```python
 vae = keras_gen.presets.from_preset("{NAME}")
-images = vae.generate(16, seed=0)                  # in [-1, 1]
+images = vae.generate(16, seed=0)                  # in [-1, 1], codes from the fitted mixture
+blurrier = vae.generate(16, seed=0, prior="standard")  # codes from N(0, I)
 mean, log_var = vae.encode(x)                      # x: (n, 28, 28, 1) in [-1, 1]
 log_px = vae.importance_weighted_log_likelihood(x, num_samples=100)
 ```
 """
+
+
+def _sampling_line(training):
+    k = training.get("latent_density_components")
+    if not k:
+        return "- Sampling: codes from the prior N(0, I)."
+    return (f"- Sampling: codes from a {k}-component full-covariance Gaussian mixture fitted by EM\n"
+            "  to the posterior means of the 4,000 training digits after training (ex-post density\n"
+            "  estimation, Ghosh et al. 2020; `VAE.fit_latent_density`); the networks are unchanged.\n"
+            "  `generate(n, prior=\"standard\")` draws N(0, I) codes instead.")
 
 
 def main():
@@ -213,9 +235,15 @@ def main():
     parser.add_argument("--base-filters", type=int, default=32)
     parser.add_argument("--kl-warmup-steps", type=int, default=200)
     parser.add_argument("--iw-samples", type=int, default=50)
+    parser.add_argument("--latent-density-components", type=int, default=10,
+                        help="Gaussian mixture fitted to the training codes for sampling "
+                             "(VAE.fit_latent_density); 0 samples N(0, I)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="tiny smoke run (seconds)")
     parser.add_argument("--output", default=None, help="preset folder (default: the shipped one)")
+    parser.add_argument("--networks-from", default=None,
+                        help="a vae_mnist preset folder whose trained networks to use instead of "
+                             "training (its training record, machine and command are kept)")
     args = parser.parse_args()
     if args.quick:
         args.epochs, args.iw_samples = 1, 5
@@ -223,11 +251,24 @@ def main():
 
     keras.utils.set_random_seed(args.seed)
     (x_train, _), (x_test, y_test) = load_digits(args.quick)
-    model = build(args.latent_dim, args.base_filters, args.kl_warmup_steps, args.seed)
-    model.compile()
-    start = time.time()
-    history = model.fit(x_train, batch_size=args.batch_size, epochs=args.epochs, verbose=2)
-    train_seconds = time.time() - start
+    model = build(args.latent_dim, args.base_filters, args.kl_warmup_steps, args.seed,
+                  args.latent_density_components)
+    trained_on = None
+    if args.networks_from:
+        trained, earlier = networks_from(args.networks_from)
+        model.encoder.set_weights(trained.encoder.get_weights())
+        model.decoder.set_weights(trained.decoder.get_weights())
+        train_seconds, history = earlier["training"]["train_seconds"], None
+        for key in ("epochs", "batch_size", "latent_dim", "base_filters", "kl_warmup_steps", "seed"):
+            setattr(args, key, earlier["training"][key])
+        trained_on = {"hardware": earlier["hardware"], "recipe": earlier["recipe"]}
+    else:
+        model.compile()
+        start = time.time()
+        history = model.fit(x_train, batch_size=args.batch_size, epochs=args.epochs, verbose=2)
+        train_seconds = time.time() - start
+    if args.latent_density_components:
+        model.fit_latent_density(x_train, seed=args.seed)
 
     results, samples = evaluate(model, x_train, x_test, args.iw_samples)
     print(" ".join(f"{k}={v}" for k, v in results.items()))
@@ -247,7 +288,9 @@ def main():
             "optimizer": "Adam(1e-3)",
             "seed": args.seed,
             "train_seconds": round(train_seconds, 1),
-            "final_train_elbo_logged": round(float(history.history["elbo"][-1]), 2),
+            "final_train_elbo_logged": (round(float(history.history["elbo"][-1]), 2) if history
+                                        else earlier["training"]["final_train_elbo_logged"]),
+            "latent_density_components": args.latent_density_components,
             "quick": bool(args.quick),
         },
         "results": results,
@@ -271,7 +314,8 @@ def main():
         "traversals.png": lambda path: keras_gen.utils.save_image(
             keras_gen.utils.latent_traversal_grid(model, most_active, np.linspace(-3, 3, 11)), path),
     }
-    metadata = keras_gen.presets.write_preset(model, preset_dir, metadata, model_card, figures)
+    metadata = keras_gen.presets.write_preset(model, preset_dir, metadata, model_card, figures,
+                                              trained_on=trained_on)
     print(f"preset written to {preset_dir} ({metadata['weights_megabytes']:.2f} MB of weights)")
 
 

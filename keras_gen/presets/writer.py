@@ -134,7 +134,7 @@ def _write_json(path, data):
 
 
 def write_preset(model, preset_dir, metadata, card, figures=None, recipe_script=None,
-                 recipe_args=None, outputs=None):
+                 recipe_args=None, outputs=None, trained_on=None):
     """Writes a preset folder the way every recipe does, and checks that it loads back.
 
     Writes `config.json` and `model.weights.h5` (no optimizer state; see
@@ -162,6 +162,9 @@ def write_preset(model, preset_dir, metadata, card, figures=None, recipe_script=
             (sample grids, reference arrays, training logs).
         recipe_script: path of the recipe; default `sys.argv[0]`.
         recipe_args: the recipe's arguments; default `sys.argv[1:]`.
+        trained_on: for weights trained on another machine, a dict that
+            replaces the computed `hardware` and `recipe` (that run's
+            machine and command, its environment included).
         outputs: how to compare the reloaded model with `model` (see
             `check_round_trip`).
 
@@ -209,16 +212,20 @@ def write_preset(model, preset_dir, metadata, card, figures=None, recipe_script=
     # weight is a collective of all processes); the others write a scratch copy.
     with chief_writes(preset_dir, getattr(model, "distribute_strategy", None)) as target:
         full = _write_preset(model, target, metadata, card, figures, recipe_script, recipe_args,
-                             outputs)
+                             outputs, trained_on)
     return full if is_chief() else None
 
 
 def _write_preset(model, preset_dir, metadata, card, figures, recipe_script, recipe_args,
-                  outputs):
+                  outputs, trained_on):
+    unknown = sorted(set(trained_on or {}) - {"hardware", "recipe"})
+    if unknown:
+        raise ValueError(f"`trained_on` takes 'hardware' and 'recipe'; received {unknown}.")
     extra = {
         "name": metadata.get("name", os.path.basename(os.path.normpath(preset_dir))),
         "recipe": reproduce_command(recipe_script, recipe_args),
         "hardware": hardware_description(),
+        **(trained_on or {}),
     }
     save_to_preset(model, preset_dir, metadata={**metadata, **extra})
     full = load_metadata(preset_dir)

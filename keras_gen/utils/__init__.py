@@ -1,5 +1,7 @@
 """Small utilities shared by models, callbacks and recipes."""
 
+from keras_gen.utils.gaussian_mixture import fit_gaussian_mixture
+from keras_gen.utils.gaussian_mixture import sample_gaussian_mixture
 from keras_gen.utils.images import make_grid
 from keras_gen.utils.images import save_image
 from keras_gen.utils.images import save_image_grid
