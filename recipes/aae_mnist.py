@@ -39,7 +39,7 @@ from vae_mnist import train_subset  # noqa: E402
 NAME = "aae_mnist"
 
 
-def build(latent_dim, prior, base_filters, discriminator_units, seed):
+def build(latent_dim, prior, base_filters, discriminator_units, seed, loss="non_saturating"):
     encoder = keras_gen.networks.conv_encoder(
         (28, 28, 1), latent_dim, variational=False, base_filters=base_filters
     )
@@ -50,7 +50,7 @@ def build(latent_dim, prior, base_filters, discriminator_units, seed):
         latent_dim, hidden_units=(discriminator_units, discriminator_units)
     )
     return keras_gen.models.AdversarialAutoencoder(
-        encoder, decoder, critic, prior=prior, reconstruction="mse", seed=seed
+        encoder, decoder, critic, prior=prior, reconstruction="mse", loss=loss, seed=seed
     )
 
 
@@ -111,7 +111,7 @@ MNIST subset. A latent discriminator matches the distribution of the
   {t["discriminator_units"]}))`; {metadata["parameter_count"]:,} parameters
   ({metadata["weights_megabytes"]:.2f} MB of weights).
 - Objective: squared error summed over pixels (reconstruction phase), then the
-  non-saturating GAN loss on codes (discriminator phase: prior samples real,
+  {t.get("loss", "non_saturating").replace("_", "-")} GAN loss on codes (discriminator phase: prior samples real,
   codes fake; generator phase: the encoder fools the discriminator).
 - Data: {DATASET}.
 - Training: Adam(1e-3) for the reconstruction, Adam(2e-4, beta_1=0.5) for the
@@ -168,6 +168,8 @@ def main():
     parser.add_argument("--prior", default="gaussian", choices=("gaussian", "mixture"))
     parser.add_argument("--base-filters", type=int, default=32)
     parser.add_argument("--discriminator-units", type=int, default=512)
+    parser.add_argument("--loss", default="non_saturating",
+                        help="adversarial objective on the codes (keras_gen.losses.names())")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="tiny smoke run (seconds)")
     parser.add_argument("--output", default=None, help="preset folder (default: the shipped one)")
@@ -178,7 +180,8 @@ def main():
 
     keras.utils.set_random_seed(args.seed)
     (x_train, _), (x_test, y_test) = load_digits(args.quick)
-    model = build(args.latent_dim, args.prior, args.base_filters, args.discriminator_units, args.seed)
+    model = build(args.latent_dim, args.prior, args.base_filters, args.discriminator_units, args.seed,
+                  args.loss)
     model.compile()
     before = code_to_prior_distance(model, x_test)
     start = time.time()
@@ -196,6 +199,7 @@ def main():
             "batch_size": args.batch_size,
             "latent_dim": args.latent_dim,
             "prior": args.prior,
+            "loss": args.loss,
             "base_filters": args.base_filters,
             "discriminator_units": args.discriminator_units,
             "optimizers": "reconstruction Adam(1e-3); discriminator, generator Adam(2e-4, beta_1=0.5)",
