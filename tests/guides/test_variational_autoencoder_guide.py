@@ -11,6 +11,7 @@ def test_variational_autoencoder_guide_runs_in_fast_mode(run_guide, tmp_path):
     for name in (
         "vae_reconstructions.png",
         "vae_samples.png",
+        "vae_samples_fitted_density.png",
         "vae_interpolation.png",
         "vae_latent_map.png",
         "vae_manifold.png",
