@@ -15,6 +15,7 @@ Without them it does nothing and reports one process, so the same script
 runs alone, under the launcher and on a cluster unchanged.
 """
 
+import atexit
 import contextlib
 import dataclasses
 import datetime
@@ -342,9 +343,20 @@ def _initialize_torch(timeout):
                 os.environ.setdefault("NCCL_SOCKET_IFNAME", interface)
         options = {} if timeout is None else {"timeout": datetime.timedelta(seconds=timeout)}
         dist.init_process_group(engine, init_method="env://", **options)
+        # A group left alive at interpreter exit can abort the process while its
+        # communication threads are destroyed ("terminate called without an active
+        # exception", exit code -6) after the script itself finished.
+        atexit.register(_destroy_torch_group)
     if dist.get_world_size() <= 1:
         return DistributedContext("torch")
     return DistributedContext("torch", dist.get_rank(), dist.get_world_size(), local_rank)
+
+
+def _destroy_torch_group():
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def _initialize_jax(timeout):
