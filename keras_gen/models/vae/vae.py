@@ -7,6 +7,7 @@ import numpy as np
 from keras import ops
 
 from keras_gen.losses.divergences import gaussian_kl
+from keras_gen.models import validation
 from keras_gen.models.vae import objectives
 from keras_gen.models.vae.base import AutoEncoderFamily
 from keras_gen.trainers import Phase
@@ -154,17 +155,13 @@ class VAE(AutoEncoderFamily):
     def _add_latent_density(self, components):
         if components is None:
             return None
-        if isinstance(components, bool) or int(components) != components or components < 1:
-            raise ValueError(
-                "`latent_density_components` must be a positive integer (e.g. 10) or None; "
-                f"received {components!r}."
-            )
+        components = validation.check_positive_int(components, "`latent_density_components`")
         if self.conditional:
             raise ValueError(
                 "`latent_density_components` is an option of the unconditional VAE: a "
                 "ConditionalVAE samples N(0, I) codes for each class. Leave it None."
             )
-        k, d = int(components), self.latent_dim
+        k, d = components, self.latent_dim
         # Before fitting: k equal components N(0, I), i.e. the prior itself.
         self.latent_density_weights = self.add_weight(
             shape=(k,), initializer=keras.initializers.Constant(1.0 / k), trainable=False,
@@ -302,10 +299,8 @@ class VAE(AutoEncoderFamily):
             prior = "standard" if self.latent_density_components is None else "fitted"
         if prior not in ("standard", "fitted"):
             raise ValueError(f'`prior` must be "standard", "fitted" or None; received {prior!r}.')
-        if prior == "fitted" and self.latent_density_components is None:
-            raise ValueError(
-                'prior="fitted" needs a latent density: build the VAE with '
-                "latent_density_components=10 (say) and call fit_latent_density(x) after training.")
+        if prior == "fitted":
+            self._require_latent_density()
         draw = self._density_latents if prior == "fitted" else None
         latents = self._codes_for(num_samples, latents, seed, draw=draw)
         return self._decode_arrays(latents, None, batch_size)
@@ -338,10 +333,7 @@ class VAE(AutoEncoderFamily):
         """
         from keras_gen.utils.gaussian_mixture import fit_gaussian_mixture
 
-        if self.latent_density_components is None:
-            raise ValueError(
-                "This VAE keeps no latent density: build it with latent_density_components=10 "
-                "(say) to fit one.")
+        self._require_latent_density()
         mean, _ = self.encode(x, batch_size)
         fit = fit_gaussian_mixture(mean, self.latent_density_components, seed=seed,
                                    max_iterations=max_iterations)
@@ -349,6 +341,12 @@ class VAE(AutoEncoderFamily):
         self.latent_density_means.assign(fit.means.astype("float32"))
         self.latent_density_cholesky.assign(np.linalg.cholesky(fit.covariances).astype("float32"))
         return fit.log_likelihood
+
+    def _require_latent_density(self):
+        if self.latent_density_components is None:
+            raise ValueError(
+                "This VAE keeps no latent density: build it with latent_density_components=10 "
+                "(say) and call fit_latent_density(x) after training.")
 
     def _density_latents(self, num_samples, seed):
         from keras_gen.utils.gaussian_mixture import sample_gaussian_mixture
