@@ -80,7 +80,7 @@ def train_dcgan_mnist(output="outputs/dcgan_mnist", epochs=10, batch_size=64, se
                       ema_rampup=0.05, generator_learning_rate=2e-4,
                       discriminator_learning_rate=2e-4, beta_1=0.5, conditional=False,
                       num_metric_samples=1000, architecture=None, augmentation=None,
-                      metrics_every=None, gan_options=None):
+                      metrics_every=None, gan_options=None, initial_weights=None):
     """Trains a DCGAN on the embedded digits; the defaults are the `dcgan_mnist` preset's.
 
     With `conditional=False` the model is `keras_gen.applications.DCGAN`'s
@@ -127,6 +127,9 @@ def train_dcgan_mnist(output="outputs/dcgan_mnist", epochs=10, batch_size=64, se
         gan_options: keyword arguments of the unconditional
             `keras_gen.models.GAN` (default: the preset's,
             `DCGAN_MNIST_TRAINING`, an R1 penalty of weight 1).
+        initial_weights: a weights file of the same architecture to continue
+            from (e.g. a preset's `model.weights.h5`: both networks and the
+            generator's average); the optimizers start afresh.
 
     Returns:
         `(gan, summary)` where `summary` is the dict written to `metrics.json`
@@ -169,6 +172,9 @@ def train_dcgan_mnist(output="outputs/dcgan_mnist", epochs=10, batch_size=64, se
         model_name = "dcgan_mnist"
         fit_data = (x_train, None)
         grid = {"num_samples": 64}
+    if initial_weights:
+        gan.enable_ema(ema_decay, ema_rampup)  # so that the file's average has a home
+        gan.load_weights(initial_weights)
     gan.compile(
         generator_optimizer=keras.optimizers.Adam(generator_learning_rate, beta_1=beta_1),
         discriminator_optimizer=keras.optimizers.Adam(discriminator_learning_rate, beta_1=beta_1),
@@ -212,6 +218,7 @@ def train_dcgan_mnist(output="outputs/dcgan_mnist", epochs=10, batch_size=64, se
         "generator_ema_decay": ema_decay,
         "generator_ema_rampup": ema_rampup,
         "training_seconds": round(training_seconds, 1),
+        "initial_weights": initial_weights,
         "final_d_loss": logs["d_loss"][-1],
         "final_g_loss": logs["g_loss"][-1],
         "sample_grids": [os.path.basename(p) for p in sample_grid.paths],

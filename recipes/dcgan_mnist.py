@@ -13,6 +13,7 @@ shipped digits classifier distributes 1,000 samples over the classes.
 
 import argparse
 import json
+import os
 
 import numpy as np
 
@@ -51,7 +52,7 @@ digits = gan.generate(64, seed=0)
 - Data: the embedded digits (`keras_gen.datasets.mnist.load_data(source="embedded")`),
   4,000 training images (400 per class); the 1,000 test digits are held out for the metrics.
 - Command: `{command}`
-- Backend: {backend}; {epochs} epochs ({steps} steps) in {seconds:.0f} s on {machine}.
+- Backend: {backend}; {epochs} epochs ({steps} steps) in {seconds:.0f} s on {machine}.{earlier}
 
 ## Evaluation
 {metrics_table}
@@ -106,6 +107,10 @@ def parse_args(argv=None):
                         help="also measure FID / IS every this many epochs (the curve)")
     parser.add_argument("--output", default="outputs/dcgan_mnist_recipe")
     parser.add_argument("--preset-dir", default="applications/presets/dcgan_mnist")
+    parser.add_argument("--continue-from", default=None, metavar="PRESET_DIR",
+                        help="a dcgan_mnist preset folder (a copy, if --preset-dir is the same) "
+                             "whose weights this run continues training, with fresh optimizers; "
+                             "the card then describes both runs")
     return parser.parse_args(argv)
 
 
@@ -121,23 +126,31 @@ def main(argv=None):
     gan_options = {"loss": args.loss, "label_smoothing": args.label_smoothing}
     if args.r1:
         gan_options.update(gradient_penalty="r1", penalty_weight=args.r1)
+    earlier_run = None
+    if args.continue_from:
+        with open(os.path.join(args.continue_from, "metadata.json")) as f:
+            earlier_run = json.load(f)
+        earlier_run = {key: earlier_run[key] for key in ("epochs", "hardware", "recipe", "training_seconds")}
     gan, summary = train_dcgan_mnist(
         output=args.output, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
         sample_every=5, verbose=2, architecture=architecture, augmentation=args.augmentation,
         generator_learning_rate=args.learning_rate,
         discriminator_learning_rate=args.discriminator_learning_rate or args.learning_rate,
         ema_decay=args.ema_decay, metrics_every=args.metrics_every, gan_options=gan_options,
+        initial_weights=args.continue_from and os.path.join(args.continue_from, "model.weights.h5"),
     )
-    write_dcgan_preset(gan, summary, args, argv)
+    write_dcgan_preset(gan, summary, args, argv, earlier_run=earlier_run)
 
 
-def write_dcgan_preset(gan, summary, args, argv, trained_on=None):
+def write_dcgan_preset(gan, summary, args, argv, trained_on=None, earlier_run=None):
     """Writes the preset folder `args.preset_dir` of a trained `gan`.
 
     `summary` is `train_dcgan_mnist`'s (`metrics.json`); `args` the parsed
     options and `argv` the arguments that trained it. For weights trained
     on another machine, `trained_on` gives that run's `hardware` and
     `recipe` (its command, environment included) for the card and metadata.
+    For weights that continue an earlier preset's, `earlier_run` is that
+    preset's `epochs`, `hardware`, `recipe` and `training_seconds`.
     """
     if summary["samples_from"] == "raw":
         # The preset samples with the better generator: generate() and DCGAN(weights=) use the average.
@@ -181,6 +194,11 @@ def write_dcgan_preset(gan, summary, args, argv, trained_on=None):
             command=metadata["recipe"],
             backend=metadata["backend"],
             epochs=args.epochs,
+            earlier=("" if earlier_run is None else
+                     f"\n- These weights continue an earlier run of {earlier_run['epochs']} epochs "
+                     f"({earlier_run['training_seconds']:.0f} s on {earlier_run['hardware']}): "
+                     f"`{earlier_run['recipe']}`. The optimizers started afresh; "
+                     f"{earlier_run['epochs'] + args.epochs} epochs in all."),
             steps=args.epochs * -(-summary["train_images"] // args.batch_size),
             seconds=summary["training_seconds"],
             machine=metadata["hardware"],
@@ -191,13 +209,15 @@ def write_dcgan_preset(gan, summary, args, argv, trained_on=None):
     metadata = {
         "dataset": "embedded MNIST digits, 4,000 train / 1,000 held out",
         "training_seconds": summary["training_seconds"],
-        "epochs": args.epochs,
+        "epochs": args.epochs + (earlier_run["epochs"] if earlier_run else 0),
         "metrics": {k: summary[k] for k in ("fid_digits", "is_digits", "is_digits_std")},
         "generators": summary["generators"],
         "samples_from": summary["samples_from"],
         "class_fractions": summary["class_fractions"],
         "metrics_protocol": summary["metrics_protocol"],
     }
+    if earlier_run:
+        metadata["continues"] = earlier_run
     figures = {
         "samples.png": lambda path: keras_gen.utils.save_image_grid(gan.generate(64, seed=0), path, num_rows=8),
         # Reference images for the test that the preset generates identically on every backend.

@@ -16,7 +16,10 @@ class AdaptiveSchedule(keras.callbacks.Callback):
     exactly as they were.
 
     While attached, `fit()` also logs the fraction of steps in which each
-    gated network was updated, e.g. `discriminator_update_rate`.
+    gated network was updated, e.g. `discriminator_update_rate`. The
+    thresholds are constants of the compiled train step: calling `fit()`
+    again with the same schedule reuses the step instead of compiling anew
+    (`GenerativeModel.set_phase_gates`).
 
     Args:
         discriminator_threshold: train the discriminator while its loss
@@ -101,20 +104,5 @@ class AdaptiveSchedule(keras.callbacks.Callback):
                     f"Phase {phase_name!r} logs {list(phases[phase_name].log_names)}, not "
                     f"{monitor!r}. Pass a logged name as the monitor."
                 )
-
-    def on_train_begin(self, logs=None):
-        model = self.model
-        model.phase_thresholds = dict(self.rules)
-        for phase_name in self.rules:
-            name = f"{phase_name}_update_rate"
-            model._loss_trackers[name] = keras.metrics.Mean(name=name)
-        # fit() built the train function before calling back; the thresholds
-        # are read when the step is traced, so trace it again with them.
-        model.make_train_function(force=True)
-
-    def on_train_end(self, logs=None):
-        model = self.model
-        model.phase_thresholds = {}
-        for phase_name in self.rules:
-            model._loss_trackers.pop(f"{phase_name}_update_rate", None)
-        model.train_function = None
+        # Now, before fit() makes the train function: the gates are traced into it.
+        model.set_phase_gates(self.rules)

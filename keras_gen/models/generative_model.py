@@ -434,11 +434,14 @@ class GenerativeModel(PhaseTrainer, keras.Model):
             validation.DataCheckMonitor(warn_unit_range=validation.array_first_element(x) is None)
         )
         callbacks.append(NonFiniteLossMonitor())
-        with self.fit_guard(x, batch_size):
-            return super().fit(
-                x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
-                **kwargs,
-            )
+        try:
+            with self.fit_guard(x, batch_size):
+                return super().fit(
+                    x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
+                    callbacks=callbacks, **kwargs,
+                )
+        finally:
+            self.clear_phase_gates()
 
     # -------------------------------------------------------------- saving
     def seed_generators(self):

@@ -14,6 +14,8 @@ from keras import backend
 from keras import ops
 from keras.optimizers import LossScaleOptimizer
 
+from keras_gen.trainers.phase_gate import PhaseGate
+
 
 class PhaseTrainerMixin:
     """Shared helpers for the per-backend `train_step`s.
@@ -57,20 +59,63 @@ class PhaseTrainerMixin:
     def _snapshot_state(self):
         return [(v, ops.copy(v.value)) for v in self._guarded_state_variables()]
 
+    def set_phase_gates(self, thresholds):
+        """Gates phases on their own losses until the current `fit()` ends.
+
+        `thresholds` maps a phase name to `(log_name, threshold)`: that
+        phase's update applies only in steps whose `log_name` is above
+        `threshold` (see `_phase_gate`), and `fit()` logs the fraction of
+        applied updates as `<phase>_update_rate`.
+        `keras_gen.callbacks.AdaptiveSchedule` calls this when `fit()`
+        attaches it, before the train function is made; `fit()` removes
+        the gates when it returns or raises.
+
+        Each threshold is a variable (`PhaseGate.threshold`) read when the
+        step runs, so `fit()` calls with the same gated phases and monitors
+        reuse one compiled step, whatever the thresholds; other gated phases
+        or monitors (or none) trace the step anew.
+        """
+        gates = self.__dict__.setdefault("_phase_gate_trackers", {})
+        self.phase_gates = {name: monitor for name, (monitor, _) in thresholds.items()}
+        for phase_name, (_, threshold) in thresholds.items():
+            name = f"{phase_name}_update_rate"
+            # The same tracker every time: a reused traced step refers to it.
+            if name not in gates:
+                gates[name] = PhaseGate(name)
+            gates[name].threshold.assign(threshold)
+            self._loss_trackers[name] = gates[name]
+
+    def clear_phase_gates(self):
+        """Removes the gates of `set_phase_gates` (the traced step is kept)."""
+        for name in self.__dict__.get("_phase_gate_trackers", {}):
+            self._loss_trackers.pop(name, None)
+        self.phase_gates = {}
+
+    def make_train_function(self, force=False):
+        gates = dict(getattr(self, "phase_gates", None) or {})
+        if gates != getattr(self, "_traced_phase_gates", {}):
+            force = True
+        self._traced_phase_gates = gates
+        if force or self.train_function is None:
+            self._before_tracing_train_step()
+        return super().make_train_function(force=force)
+
+    def _before_tracing_train_step(self):
+        """Called before the train step is traced anew; a backend may drop its caches."""
+
     def _phase_gate(self, phase, logs):
         """Whether this phase's update should apply (None: always).
 
-        A phase whose name is in `self.phase_thresholds` (set by
-        `keras_gen.callbacks.AdaptiveSchedule`) trains only while its
-        monitored loss is above the threshold. The fraction of applied
-        updates is logged as `<phase>_update_rate` when that tracker exists.
+        A phase whose name is in `self.phase_gates` (see
+        `set_phase_gates`) trains only while its monitored loss is above its
+        gate's threshold. The fraction of applied updates is logged as
+        `<phase>_update_rate`.
         """
-        rule = getattr(self, "phase_thresholds", None) or {}
-        rule = rule.get(phase.name)
-        if rule is None:
+        log_name = (getattr(self, "phase_gates", None) or {}).get(phase.name)
+        if log_name is None:
             return None
-        log_name, threshold = rule
-        return ops.greater(ops.convert_to_tensor(logs[log_name]), threshold)
+        gate = self._loss_trackers[f"{phase.name}_update_rate"]
+        return ops.greater(ops.convert_to_tensor(logs[log_name]), gate.threshold.value)
 
     def _record_gate(self, phase, gate):
         tracker = self._loss_trackers.get(f"{phase.name}_update_rate")

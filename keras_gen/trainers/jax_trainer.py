@@ -10,8 +10,10 @@ back out. The new state is read from the scope at the end.
 """
 
 import contextlib
+import functools
 
 import jax
+
 import keras
 import numpy as np
 
@@ -45,6 +47,13 @@ def _scope_with(scope, variables, values):
 
 
 class JAXPhaseTrainer(PhaseTrainerMixin):
+    def _before_tracing_train_step(self):
+        # jax.jit caches traces per function, and bound methods of one model
+        # compare equal: a step traced with other Python-level settings (the
+        # gated phases) of the same state structure would be served from the
+        # cache. A fresh function object gets a fresh trace.
+        self.__dict__["train_step"] = functools.partial(type(self).train_step, self)
+
     def train_step(self, state, data):
         groups, mapping = _state_mapping(self, state)
         with keras.StatelessScope(state_mapping=mapping) as scope:

@@ -110,3 +110,74 @@ def test_configuration_errors_name_the_fix():
     # The model still trains after the refused schedules.
     history = gan.fit(data(), batch_size=16, epochs=1, verbose=0)
     assert np.isfinite(history.history["d_loss"][0])
+
+
+def test_repeated_fits_with_one_schedule_reuse_the_compiled_step():
+    # Compiling the step again for every fit() made a short fit with the
+    # schedule cost 60-100% more (benchmarks/feature_costs.py).
+    gan = make_gan()
+    gan.compile()
+    schedule = keras_gen.callbacks.AdaptiveSchedule(discriminator_threshold=100.0)
+    gan.fit(data(), batch_size=16, epochs=1, verbose=0, callbacks=[schedule])
+    traced = gan.train_function
+    d_before = snapshot_weights(gan.discriminator.trainable_variables)
+    history = gan.fit(data(), batch_size=16, epochs=1, verbose=0, callbacks=[schedule])
+    assert gan.train_function is traced
+    assert history.history["discriminator_update_rate"] == [0.0]
+    assert unchanged(d_before, gan.discriminator.trainable_variables)
+    # Another threshold is read when the step runs: same step, new gate.
+    history = gan.fit(data(), batch_size=16, epochs=1, verbose=0, callbacks=[
+        keras_gen.callbacks.AdaptiveSchedule(discriminator_threshold=-1.0)])
+    assert gan.train_function is traced
+    assert history.history["discriminator_update_rate"] == [1.0]
+    assert not unchanged(d_before, gan.discriminator.trainable_variables)
+
+
+def test_a_fit_that_raises_leaves_no_gate_behind():
+    gan = make_gan()
+    gan.compile()
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            raise KeyboardInterrupt
+
+    schedule = keras_gen.callbacks.AdaptiveSchedule(discriminator_threshold=100.0)
+    with pytest.raises(KeyboardInterrupt):
+        gan.fit(data(), batch_size=16, epochs=1, verbose=0, callbacks=[schedule, Interrupt()])
+    d_before = snapshot_weights(gan.discriminator.trainable_variables)
+    history = gan.fit(data(), batch_size=16, epochs=1, verbose=0)
+    assert "discriminator_update_rate" not in history.history
+    assert not unchanged(d_before, gan.discriminator.trainable_variables)
+
+
+def test_a_schedule_on_the_other_phase_is_traced_anew():
+    # Gating the generator instead of the discriminator keeps the shape of
+    # the training state; the step must still be traced with the new gate.
+    gan = make_gan()
+    gan.compile()
+    gan.fit(data(), batch_size=16, epochs=1, verbose=0, callbacks=[
+        keras_gen.callbacks.AdaptiveSchedule(discriminator_threshold=100.0)])
+    g_before = snapshot_weights(gan.generator.trainable_variables)
+    d_before = snapshot_weights(gan.discriminator.trainable_variables)
+    history = gan.fit(data(), batch_size=16, epochs=1, verbose=0, callbacks=[
+        keras_gen.callbacks.AdaptiveSchedule(generator_threshold=100.0)])
+    assert history.history["generator_update_rate"] == [0.0]
+    assert unchanged(g_before, gan.generator.trainable_variables)
+    assert not unchanged(d_before, gan.discriminator.trainable_variables)
+
+
+def test_a_schedule_on_another_monitor_is_traced_anew():
+    # Same gated phase and tracker, so the same shape of training state: the
+    # step must still be traced again (JAX would otherwise serve the old
+    # trace from jax.jit's cache while the previous step is alive).
+    gan = keras_gen.models.GAN(tiny_generator(latent_dim=4), tiny_discriminator(), seed=0,
+                               gradient_penalty="r1", penalty_weight=1.0)
+    gan.compile()
+    gan.fit(data(), batch_size=16, epochs=1, verbose=0, callbacks=[
+        keras_gen.callbacks.AdaptiveSchedule(discriminator_threshold=100.0)])
+    d_before = snapshot_weights(gan.discriminator.trainable_variables)
+    history = gan.fit(data(), batch_size=16, epochs=1, verbose=0, callbacks=[
+        keras_gen.callbacks.AdaptiveSchedule(discriminator_threshold=-1.0,
+                                             discriminator_monitor="r1")])
+    assert history.history["discriminator_update_rate"] == [1.0]
+    assert not unchanged(d_before, gan.discriminator.trainable_variables)
