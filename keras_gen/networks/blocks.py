@@ -70,11 +70,12 @@ def channel_axis(data_format):
     return 1 if resolve_data_format(data_format) == "channels_first" else -1
 
 
-def instance_norm(name):
+def instance_norm(name, axis=-1):
     """Instance normalization (one group per channel), epsilon 1e-5, scales from N(1, 0.02).
 
     Args:
         name: layer name.
+        axis: the channel axis (1 for channels-first maps; `channel_axis`).
 
     Returns:
         A `keras.layers.GroupNormalization(groups=-1)`.
@@ -86,7 +87,7 @@ def instance_norm(name):
     ```
     """
     return keras.layers.GroupNormalization(
-        groups=-1, epsilon=1e-5, gamma_initializer=normal_init(1.0), name=name
+        groups=-1, axis=axis, epsilon=1e-5, gamma_initializer=normal_init(1.0), name=name
     )
 
 
@@ -235,6 +236,47 @@ def channels_last_shape(image_shape, data_format):
         channels, height, width = image_shape
         return (height, width, channels)
     return image_shape
+
+
+def check_channels_first_offsets(model):
+    """Returns `model`, or raises `ValueError` where TensorFlow would add an offset on the wrong axis.
+
+    Keras 3's TensorFlow backend turns `ops.add(x, bias)` into
+    `tf.nn.bias_add` and reads the bias as channels-last whenever the last
+    axis of `x` has the bias's length. A channels-first map whose width
+    equals its channel count, `(batch, c, h, c)`, then gets each
+    convolution bias (or instance-normalization offset) added per column
+    instead of per channel: wrong outputs once the offsets are non-zero, and
+    wrong gradients from the first step. On the other backends, and
+    channels-last, nothing is checked.
+
+    Args:
+        model: a functional network.
+
+    Returns:
+        `model`.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return model
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.GroupNormalization):
+            channels_first = layer.axis in (1, -3) and layer.center
+        else:
+            channels_first = getattr(layer, "data_format", None) == "channels_first" and getattr(
+                layer, "use_bias", False)
+        shape = getattr(layer, "output", None)
+        shape = tuple(shape.shape) if shape is not None and hasattr(shape, "shape") else ()
+        if channels_first and len(shape) == 4 and shape[1] == shape[-1]:
+            raise ValueError(
+                f"Layer {layer.name!r} of {model.name!r} makes channels-first maps of shape "
+                f"{shape}, as wide as they have channels; Keras's TensorFlow backend adds its "
+                "bias along the width of such maps (it reads them as channels-last), so the "
+                "network would compute wrong values. On TensorFlow, build it with "
+                "data_format='channels_last' (TensorFlow's CPU convolutions are channels-last "
+                "anyway), or choose an image size or filter count whose widths differ from the "
+                "channel counts."
+            )
+    return model
 
 
 def image_geometry(image_shape):

@@ -25,6 +25,7 @@ from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.networks.blocks import batch_norm
 from keras_gen.networks.blocks import channel_axis
 from keras_gen.networks.blocks import channels_last_shape
+from keras_gen.networks.blocks import check_channels_first_offsets
 from keras_gen.networks.blocks import check_upsampling
 from keras_gen.networks.blocks import image_geometry
 from keras_gen.networks.blocks import normal_init
@@ -107,7 +108,7 @@ def dcgan_generator(
         x = keras.layers.ReLU(name=f"up_{block}_relu")(x)
     x = upsample_conv(x, channels, upsampling, "output", suffix_conv_name=True, data_format=data_format)
     images = keras.layers.Activation("tanh", dtype="float32", name="output_tanh")(x)
-    return keras.Model(latent, images, name=name)
+    return check_channels_first_offsets(keras.Model(latent, images, name=name))
 
 
 def dcgan_discriminator(
@@ -199,4 +200,4 @@ def dcgan_discriminator(
     logits = wrap(
         keras.layers.Dense(1, kernel_initializer=normal_init(), dtype="float32", name="logits")
     )(x)
-    return keras.Model(images, logits, name=name)
+    return check_channels_first_offsets(keras.Model(images, logits, name=name))

@@ -12,8 +12,12 @@ overlapping patch of the input: 30x30 for a 256x256 input with 3 layers.
 
 import keras
 
+from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.layers.spectral_normalization import SpectralNormalization
 from keras_gen.networks.blocks import batch_norm
+from keras_gen.networks.blocks import channel_axis
+from keras_gen.networks.blocks import channels_last_shape
+from keras_gen.networks.blocks import check_channels_first_offsets
 from keras_gen.networks.blocks import check_image_shape
 from keras_gen.networks.blocks import instance_norm
 from keras_gen.networks.blocks import normal_init
@@ -93,6 +97,7 @@ def patchgan_discriminator(
     num_layers=3,
     norm="batch",
     name="patchgan_discriminator",
+    data_format=None,
 ):
     """Builds a PatchGAN discriminator that scores every image patch as real or fake.
 
@@ -114,6 +119,11 @@ def patchgan_discriminator(
         norm: `"batch"` (pix2pix), `"instance"` (CycleGAN; group
             normalization with one group per channel) or `None`.
         name: model name.
+        data_format: `"channels_last"` or `"channels_first"` (then the
+            shapes are `(channels, height, width)` and the logits
+            `(batch, 1, h', w')`); None follows
+            `keras.config.image_data_format()`. The weights are the same in
+            both layouts.
 
     Returns:
         A functional `keras.Model` returning logits of shape
@@ -133,7 +143,8 @@ def patchgan_discriminator(
         Zhu et al., "Unpaired Image-to-Image Translation using Cycle-Consistent
         Adversarial Networks", ICCV 2017 (https://arxiv.org/abs/1703.10593).
     """
-    height, width, _ = check_image_shape(input_shape, "input_shape")
+    data_format = resolve_data_format(data_format)
+    height, width, _ = channels_last_shape(check_image_shape(input_shape, "input_shape"), data_format)
     check_patchgan_arguments(num_layers, norm)
     min_size = min_input_size(num_layers)
     if min(height, width) < min_size:
@@ -142,9 +153,9 @@ def patchgan_discriminator(
             f"{min_size}x{min_size}; received input_shape={input_shape!r}. Use "
             "fewer layers or larger images."
         )
-    inputs, x = patchgan_inputs(input_shape, target_shape)
-    x = patchgan_layers(x, base_filters, num_layers, norm)[-1]
-    return keras.Model(inputs, x, name=name)
+    inputs, x = patchgan_inputs(input_shape, target_shape, data_format)
+    x = patchgan_layers(x, base_filters, num_layers, norm, data_format=data_format)[-1]
+    return check_channels_first_offsets(keras.Model(inputs, x, name=name))
 
 
 def check_patchgan_arguments(num_layers, norm):
@@ -154,7 +165,7 @@ def check_patchgan_arguments(num_layers, norm):
         raise ValueError(f"`norm` must be one of {NORMS}; received {norm!r}.")
 
 
-def patchgan_inputs(input_shape, target_shape=None):
+def patchgan_inputs(input_shape, target_shape=None, data_format=None):
     """Returns `(inputs, x)`: the model inputs and the image the PatchGAN scores.
 
     `inputs` is one `keras.Input` named `input_image`, or with `target_shape`
@@ -165,6 +176,9 @@ def patchgan_inputs(input_shape, target_shape=None):
         input_shape: `(height, width, channels)` of the image.
         target_shape: `None`, or `(height, width, channels)` of the target,
             with the same height and width.
+        data_format: layout of the images (None:
+            `keras.config.image_data_format()`); channels-first shapes are
+            `(channels, height, width)`.
 
     Returns:
         `(inputs, x)`.
@@ -175,23 +189,25 @@ def patchgan_inputs(input_shape, target_shape=None):
     inputs, x = keras_gen.networks.patchgan.patchgan_inputs((32, 32, 3))
     ```
     """
-    height, width, _ = check_image_shape(input_shape, "input_shape")
+    height, width, _ = channels_last_shape(check_image_shape(input_shape, "input_shape"), data_format)
     image = keras.Input(shape=tuple(input_shape), name="input_image")
     if target_shape is None:
         return image, image
     target_shape = check_image_shape(target_shape, "target_shape")
-    if tuple(target_shape[:2]) != (height, width):
+    if tuple(channels_last_shape(target_shape, data_format)[:2]) != (height, width):
         raise ValueError(
             f"`target_shape` {tuple(target_shape)} must have the same height "
             f"and width as `input_shape` {tuple(input_shape)}: they are "
             "concatenated on channels. Resize one of them."
         )
     target = keras.Input(shape=tuple(target_shape), name="target_image")
-    x = keras.layers.Concatenate(name="concat_input_target")([image, target])
+    x = keras.layers.Concatenate(axis=channel_axis(data_format), name="concat_input_target")(
+        [image, target])
     return [image, target], x
 
 
-def patchgan_layers(x, base_filters, num_layers, norm, prefix="", spectral_norm=False):
+def patchgan_layers(x, base_filters, num_layers, norm, prefix="", spectral_norm=False,
+                    data_format=None):
     """Applies the PatchGAN's convolutions to `x`; returns every activation and the logits.
 
     The layer list is in the module docstring; layer names are
@@ -208,6 +224,7 @@ def patchgan_layers(x, base_filters, num_layers, norm, prefix="", spectral_norm=
         norm: `"batch"`, `"instance"` or `None`.
         prefix: prefix of every layer name.
         spectral_norm: spectrally normalize every convolution.
+        data_format: layout of `x` (None: `keras.config.image_data_format()`).
 
     Returns:
         A list of `num_layers + 2` tensors: the LeakyReLU output of each of
@@ -220,13 +237,14 @@ def patchgan_layers(x, base_filters, num_layers, norm, prefix="", spectral_norm=
         keras.Input((32, 32, 3)), 8, 2, "instance")
     ```
     """
+    data_format = resolve_data_format(data_format)
     outputs = []
     strides = _layer_strides(num_layers)
     for index, stride in enumerate(strides):
         last = index == len(strides) - 1
         use_norm = norm is not None and 0 < index and not last
         filters = 1 if last else base_filters * min(2**index, 8)
-        x = keras.layers.ZeroPadding2D(1, name=f"{prefix}conv{index}_pad")(x)
+        x = keras.layers.ZeroPadding2D(1, name=f"{prefix}conv{index}_pad", data_format=data_format)(x)
         conv = keras.layers.Conv2D(
             filters,
             _KERNEL_SIZE,
@@ -236,6 +254,7 @@ def patchgan_layers(x, base_filters, num_layers, norm, prefix="", spectral_norm=
             kernel_initializer=normal_init(),
             name=f"{prefix}conv{index}" if not last else f"{prefix}patch_logits",
             dtype="float32" if last else None,
+            data_format=data_format,
         )
         if spectral_norm:
             # The wrapper shares the convolution's policy: the logits stay float32.
@@ -248,7 +267,7 @@ def patchgan_layers(x, base_filters, num_layers, norm, prefix="", spectral_norm=
             break
         if use_norm:
             make_norm = batch_norm if norm == "batch" else instance_norm
-            x = make_norm(f"{prefix}conv{index}_norm")(x)
+            x = make_norm(f"{prefix}conv{index}_norm", channel_axis(data_format))(x)
         x = keras.layers.LeakyReLU(0.2, name=f"{prefix}conv{index}_lrelu")(x)
         outputs.append(x)
     return outputs

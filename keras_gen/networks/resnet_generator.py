@@ -18,6 +18,10 @@ Instance normalization is `keras.layers.GroupNormalization(groups=-1)`.
 import keras
 
 from keras_gen.layers.reflection_padding import ReflectionPadding2D
+from keras_gen.layers.depth_to_space import resolve_data_format
+from keras_gen.networks.blocks import channel_axis
+from keras_gen.networks.blocks import channels_last_shape
+from keras_gen.networks.blocks import check_channels_first_offsets
 from keras_gen.networks.blocks import check_image_shape
 from keras_gen.networks.blocks import check_upsampling
 from keras_gen.networks.blocks import instance_norm
@@ -25,7 +29,7 @@ from keras_gen.networks.blocks import normal_init
 from keras_gen.networks.blocks import upsample_conv
 
 
-def _conv(x, filters, kernel_size, name, strides=1, padding="valid", dtype=None):
+def _conv(x, filters, kernel_size, name, data_format, strides=1, padding="valid", dtype=None):
     return keras.layers.Conv2D(
         filters,
         kernel_size,
@@ -34,18 +38,20 @@ def _conv(x, filters, kernel_size, name, strides=1, padding="valid", dtype=None)
         kernel_initializer=normal_init(),
         name=name,
         dtype=dtype,
+        data_format=data_format,
     )(x)
 
 
-def _residual_block(x, filters, name):
+def _residual_block(x, filters, name, data_format):
+    axis = channel_axis(data_format)
     shortcut = x
-    x = ReflectionPadding2D(1, name=f"{name}_pad1")(x)
-    x = _conv(x, filters, 3, f"{name}_conv1")
-    x = instance_norm(f"{name}_norm1")(x)
+    x = ReflectionPadding2D(1, name=f"{name}_pad1", data_format=data_format)(x)
+    x = _conv(x, filters, 3, f"{name}_conv1", data_format)
+    x = instance_norm(f"{name}_norm1", axis)(x)
     x = keras.layers.ReLU(name=f"{name}_relu")(x)
-    x = ReflectionPadding2D(1, name=f"{name}_pad2")(x)
-    x = _conv(x, filters, 3, f"{name}_conv2")
-    x = instance_norm(f"{name}_norm2")(x)
+    x = ReflectionPadding2D(1, name=f"{name}_pad2", data_format=data_format)(x)
+    x = _conv(x, filters, 3, f"{name}_conv2", data_format)
+    x = instance_norm(f"{name}_norm2", axis)(x)
     return keras.layers.Add(name=f"{name}_add")([shortcut, x])
 
 
@@ -56,6 +62,7 @@ def resnet_generator(
     num_blocks=None,
     upsampling="resize",
     name="resnet_generator",
+    data_format=None,
 ):
     """Builds the CycleGAN ResNet generator: downsample twice, residual blocks, upsample twice.
 
@@ -74,6 +81,11 @@ def resnet_generator(
             `"transpose"` (3x3 stride-2 transposed convolution as in the
             paper; several times slower to train under XLA on CPU).
         name: model name.
+        data_format: `"channels_last"` or `"channels_first"` (then
+            `image_shape` is `(channels, height, width)` and so are the
+            outputs); None follows `keras.config.image_data_format()`. The
+            weights are the same in both layouts; channels-first runs the
+            torch backend's convolutions without transposes.
 
     Returns:
         A functional `keras.Model` mapping `(batch, *image_shape)` in [-1, 1]
@@ -91,7 +103,9 @@ def resnet_generator(
         Johnson et al., "Perceptual Losses for Real-Time Style Transfer and
         Super-Resolution", ECCV 2016 (https://arxiv.org/abs/1603.08155).
     """
-    height, width, _ = check_image_shape(image_shape)
+    data_format = resolve_data_format(data_format)
+    axis = channel_axis(data_format)
+    height, width, _ = channels_last_shape(check_image_shape(image_shape), data_format)
     check_upsampling(upsampling)
     if height % 4 or width % 4 or min(height, width) < 8:
         raise ValueError(
@@ -105,26 +119,27 @@ def resnet_generator(
         raise ValueError(f"`num_blocks` must be an int >= 0; received {num_blocks!r}.")
 
     inputs = keras.Input(shape=tuple(image_shape), name="input_image")
-    x = ReflectionPadding2D(3, name="stem_pad")(inputs)
-    x = _conv(x, base_filters, 7, "stem_conv")
-    x = instance_norm("stem_norm")(x)
+    x = ReflectionPadding2D(3, name="stem_pad", data_format=data_format)(inputs)
+    x = _conv(x, base_filters, 7, "stem_conv", data_format)
+    x = instance_norm("stem_norm", axis)(x)
     x = keras.layers.ReLU(name="stem_relu")(x)
 
     for index, filters in enumerate((2 * base_filters, 4 * base_filters)):
-        x = _conv(x, filters, 3, f"down{index}_conv", strides=2, padding="same")
-        x = instance_norm(f"down{index}_norm")(x)
+        x = _conv(x, filters, 3, f"down{index}_conv", data_format, strides=2, padding="same")
+        x = instance_norm(f"down{index}_norm", axis)(x)
         x = keras.layers.ReLU(name=f"down{index}_relu")(x)
 
     for index in range(num_blocks):
-        x = _residual_block(x, 4 * base_filters, f"res{index}")
+        x = _residual_block(x, 4 * base_filters, f"res{index}", data_format)
 
     for index, filters in enumerate((2 * base_filters, base_filters)):
-        x = upsample_conv(x, filters, upsampling, f"up{index}_conv", kernel_size=3)
-        x = instance_norm(f"up{index}_norm")(x)
+        x = upsample_conv(x, filters, upsampling, f"up{index}_conv", kernel_size=3,
+                          data_format=data_format)
+        x = instance_norm(f"up{index}_norm", axis)(x)
         x = keras.layers.ReLU(name=f"up{index}_relu")(x)
 
-    x = ReflectionPadding2D(3, name="output_pad")(x)
+    x = ReflectionPadding2D(3, name="output_pad", data_format=data_format)(x)
     # The output layer computes in float32 under a mixed policy (as the losses do).
-    x = _conv(x, output_channels, 7, "output_conv", dtype="float32")
+    x = _conv(x, output_channels, 7, "output_conv", data_format, dtype="float32")
     outputs = keras.layers.Activation("tanh", dtype="float32", name="output_tanh")(x)
-    return keras.Model(inputs, outputs, name=name)
+    return check_channels_first_offsets(keras.Model(inputs, outputs, name=name))

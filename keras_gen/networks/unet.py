@@ -21,7 +21,11 @@ import math
 
 import keras
 
+from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.networks.blocks import batch_norm
+from keras_gen.networks.blocks import channel_axis
+from keras_gen.networks.blocks import channels_last_shape
+from keras_gen.networks.blocks import check_channels_first_offsets
 from keras_gen.networks.blocks import check_image_shape
 from keras_gen.networks.blocks import check_upsampling
 from keras_gen.networks.blocks import is_power_of_two
@@ -34,7 +38,8 @@ def unet_filters(base_filters, level):
     return base_filters * min(2**level, 8)
 
 
-def unet_down_block(x, filters, level, norm=None, norm_name="norm", use_bias=True, z_map=None):
+def unet_down_block(x, filters, level, norm=None, norm_name="norm", use_bias=True, z_map=None,
+                    data_format=None):
     """One U-Net encoder block: 4x4 stride-2 convolution, optional normalization, LeakyReLU(0.2).
 
     Shared by `unet_generator` and `keras_gen.networks.bicyclegan_generator`;
@@ -53,10 +58,14 @@ def unet_down_block(x, filters, level, norm=None, norm_name="norm", use_bias=Tru
         z_map: optional latent code reshaped to `(batch, 1, 1, latent_dim)`;
             it is tiled to `(h, w)` and concatenated to `x` on channels
             before the convolution (BicycleGAN's `add_all`).
+        data_format: layout of `x` (None: `keras.config.image_data_format()`);
+            `norm` is then called with the channel axis as well as the name.
 
     Returns:
         The block's output, `(batch, h / 2, w / 2, filters)`.
     """
+    data_format = resolve_data_format(data_format)
+    axis = channel_axis(data_format)
     if z_map is not None:
         side = (int(x.shape[1]), int(x.shape[2]))
         tiled = keras.layers.UpSampling2D(side, name=f"down{level}_tile_z")(z_map)
@@ -69,14 +78,15 @@ def unet_down_block(x, filters, level, norm=None, norm_name="norm", use_bias=Tru
         use_bias=use_bias,
         kernel_initializer=normal_init(),
         name=f"down{level}_conv",
+        data_format=data_format,
     )(x)
     if norm is not None:
-        x = norm(f"down{level}_{norm_name}")(x)
+        x = norm(f"down{level}_{norm_name}", axis)(x)
     return keras.layers.LeakyReLU(0.2, name=f"down{level}_lrelu")(x)
 
 
 def unet_up_block(x, skip, filters, level, upsampling, norm=None, norm_name="norm", use_bias=True,
-                  dropout=0.0):
+                  dropout=0.0, data_format=None):
     """One U-Net decoder block: upsampling convolution, normalization, dropout, ReLU, skip concatenation.
 
     Layer names: `up{level}_conv`, `up{level}_{norm_name}`,
@@ -95,26 +105,32 @@ def unet_up_block(x, skip, filters, level, upsampling, norm=None, norm_name="nor
         norm_name: suffix of the normalization layer's name.
         use_bias: whether the convolution has a bias.
         dropout: dropout rate (0: no dropout layer).
+        data_format: layout of `x` and `skip` (None:
+            `keras.config.image_data_format()`).
 
     Returns:
         `(batch, 2 h, 2 w, filters + skip channels)`.
     """
-    x = upsample_conv(x, filters, upsampling, f"up{level}_conv", use_bias=use_bias)
+    data_format = resolve_data_format(data_format)
+    axis = channel_axis(data_format)
+    x = upsample_conv(x, filters, upsampling, f"up{level}_conv", use_bias=use_bias,
+                      data_format=data_format)
     if norm is not None:
-        x = norm(f"up{level}_{norm_name}")(x)
+        x = norm(f"up{level}_{norm_name}", axis)(x)
     if dropout > 0:
         x = keras.layers.Dropout(dropout, name=f"up{level}_dropout")(x)
     x = keras.layers.ReLU(name=f"up{level}_relu")(x)
-    return keras.layers.Concatenate(name=f"up{level}_skip")([x, skip])
+    return keras.layers.Concatenate(axis=axis, name=f"up{level}_skip")([x, skip])
 
 
-def unet_output_block(x, output_channels, upsampling):
+def unet_output_block(x, output_channels, upsampling, data_format=None):
     """The U-Net's last block: upsampling convolution to `output_channels`, then tanh.
 
     The layers are `output_conv` and `output_tanh`; both compute in float32
     under a mixed policy (as the losses do).
     """
-    x = upsample_conv(x, output_channels, upsampling, "output_conv", dtype="float32")
+    x = upsample_conv(x, output_channels, upsampling, "output_conv", dtype="float32",
+                      data_format=data_format)
     return keras.layers.Activation("tanh", dtype="float32", name="output_tanh")(x)
 
 
@@ -126,6 +142,7 @@ def unet_generator(
     dropout=0.5,
     upsampling="resize",
     name="unet_generator",
+    data_format=None,
 ):
     """Builds the pix2pix U-Net generator: an encoder-decoder with skip connections.
 
@@ -149,6 +166,10 @@ def unet_generator(
             `"transpose"` (4x4 stride-2 transposed convolution as in the
             paper; about 8x slower to train under XLA on CPU).
         name: model name.
+        data_format: `"channels_last"` or `"channels_first"` (then
+            `image_shape` is `(channels, height, width)` and so are the
+            outputs); None follows `keras.config.image_data_format()`. The
+            weights are the same in both layouts.
 
     Returns:
         A functional `keras.Model` mapping `(batch, *image_shape)` in [-1, 1]
@@ -165,7 +186,8 @@ def unet_generator(
         Networks", CVPR 2017 (https://arxiv.org/abs/1611.07004);
         Ronneberger et al., "U-Net", MICCAI 2015.
     """
-    height, width, _ = check_image_shape(image_shape)
+    data_format = resolve_data_format(data_format)
+    height, width, _ = channels_last_shape(check_image_shape(image_shape), data_format)
     check_upsampling(upsampling)
     if not (is_power_of_two(height) and is_power_of_two(width)) or min(height, width) < 32:
         raise ValueError(
@@ -198,6 +220,7 @@ def unet_generator(
         x = unet_down_block(
             x, unet_filters(base_filters, level), level,
             norm=batch_norm if use_norm else None, norm_name="bn", use_bias=not use_norm,
+            data_format=data_format,
         )
         skips.append(x)
 
@@ -207,8 +230,8 @@ def unet_generator(
         x = unet_up_block(
             x, skip, unet_filters(base_filters, level), level, upsampling,
             norm=batch_norm, norm_name="bn", use_bias=False,
-            dropout=dropout if index < 3 else 0.0,
+            dropout=dropout if index < 3 else 0.0, data_format=data_format,
         )
 
-    outputs = unet_output_block(x, output_channels, upsampling)
-    return keras.Model(inputs, outputs, name=name)
+    outputs = unet_output_block(x, output_channels, upsampling, data_format)
+    return check_channels_first_offsets(keras.Model(inputs, outputs, name=name))

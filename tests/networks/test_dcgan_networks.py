@@ -122,8 +122,16 @@ def test_channels_first_networks_compute_the_same_with_the_same_weights(upsampli
                                 data_format=data_format),
         )
     (g_last, d_last), (g_first, d_first) = networks["channels_last"], networks["channels_first"]
-    g_first.set_weights(g_last.get_weights())
-    d_first.set_weights(d_last.get_weights())
+    # Random weights: fresh biases and offsets are zeros, which an offset added on the wrong
+    # axis would not show.
+    rng_weights = np.random.default_rng(3)
+    for last, first in ((g_last, g_first), (d_last, d_first)):
+        weights = [np.abs(1 + 0.1 * rng_weights.standard_normal(w.shape)).astype("float32")
+                   if "variance" in v.path else
+                   (w + 0.1 * rng_weights.standard_normal(w.shape)).astype("float32")
+                   for v, w in zip(last.weights, last.get_weights())]
+        last.set_weights(weights)
+        first.set_weights(weights)
     assert g_first.output_shape == (None, 1, 28, 28) and d_first.input_shape == (None, 1, 28, 28)
     for training in (False, True):  # True: BatchNorm with batch statistics
         made_last = keras.ops.convert_to_numpy(g_last(z, training=training))

@@ -13,26 +13,43 @@ def _output_shapes(network):
     return [tuple(o.shape) for o in outputs]
 
 
-def check_logits_shape(shape, network_name, fix):
+def check_logits_shape(shape, network_name, fix, channels_first=False):
     """Raises `ValueError` unless `shape` is one logit per sample or per patch.
 
-    Accepted: `(batch,)`, `(batch, 1)`, or a patch map whose last axis is 1,
-    e.g. PatchGAN's `(batch, h, w, 1)`.
+    Accepted: `(batch,)`, `(batch, 1)`, or a patch map whose channel axis
+    holds 1 value: PatchGAN's `(batch, h, w, 1)`, or with `channels_first`
+    `(batch, 1, h, w)`.
     """
     shape = tuple(shape)
     if len(shape) == 1 or (len(shape) >= 2 and shape[-1] == 1):
         return
+    if channels_first and len(shape) >= 3 and shape[1] == 1:
+        return
+    values = shape[1] if channels_first and len(shape) >= 3 else shape[-1]
     raise ValueError(
-        f"The {network_name} returns logits of shape {shape}: {shape[-1]} values per "
+        f"The {network_name} returns logits of shape {shape}: {values} values per "
         "sample, which the loss would average into one. It must return one logit per "
-        "sample, shape (batch, 1), or a patch map (batch, height, width, 1). " + fix
+        "sample, shape (batch, 1), or a patch map (batch, height, width, 1) (channels-first: "
+        "(batch, 1, height, width)). " + fix
     )
+
+
+def _output_data_format(network):
+    """The `data_format` of the layer that makes `network`'s output (None if it has none)."""
+    try:
+        layer = network.outputs[0]._keras_history.operation
+    except (AttributeError, IndexError):
+        return None
+    return getattr(layer, "data_format", None) or getattr(getattr(layer, "layer", None),
+                                                          "data_format", None)
 
 
 def check_logits_output(network, network_name, fix):
     """Raises `ValueError` unless `network` has one output of logits (see `check_logits_shape`).
 
-    Subclassed models (no symbolic outputs) are not checked.
+    A patch map is read in the layout of the layer that makes it (e.g. a
+    channels-first PatchGAN's `(batch, 1, h, w)`). Subclassed models (no
+    symbolic outputs) are not checked.
     """
     shapes = _output_shapes(network)
     if shapes is None:
@@ -42,7 +59,8 @@ def check_logits_output(network, network_name, fix):
             f"The {network_name} {network.name!r} returns {len(shapes)} tensors {shapes}; "
             "it must return one tensor of logits, one per sample (batch, 1). " + fix
         )
-    check_logits_shape(shapes[0], network_name, fix)
+    check_logits_shape(shapes[0], network_name, fix,
+                       channels_first=_output_data_format(network) == "channels_first")
 
 
 def check_generator_feeds_discriminator(generator, discriminator, model_name):
