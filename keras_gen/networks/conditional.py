@@ -130,7 +130,7 @@ def conditional_dcgan_generator(
     num_classes=10,
     embedding_dim=50,
     base_filters=64,
-    upsampling="transpose",
+    upsampling="subpixel",
     name="conditional_dcgan_generator",
 ):
     """Builds a class-conditional DCGAN generator: `[z, labels]` -> image in [-1, 1].
@@ -148,7 +148,8 @@ def conditional_dcgan_generator(
         embedding_dim: size of the label embedding (50, as in common cGAN
             implementations).
         base_filters: as in `keras_gen.networks.dcgan_generator`.
-        upsampling: `"transpose"`, `"resize"` or `"subpixel"` (see
+        upsampling: `"subpixel"` (default, the fastest measured on every
+            backend), `"transpose"` or `"resize"` (see
             `keras_gen.networks.dcgan_generator`).
         name: model name.
 
