@@ -123,12 +123,13 @@ def format_report(results, provenance):
         "|---|---|---:|---:|---:|---|---:|",
     ]
     for r in results:
+        # Per-run seconds are for reference: speed is measured by dcgan_throughput.py and scaling.py.
         lines.append(f"| {r['backend']} | {r['precision']} | {r['seed']} | {r['fid_digits']:.2f} | "
                      f"{r['is_digits']:.2f} | {r['samples_from']} | {r['training_seconds']:.0f} |")
     lines += ["", "| backend | metric | float32 (mean ± std) | mixed_bfloat16 (mean ± std) | "
               "bf16 − f32 | Welch p | within seed noise |", "|---|---|---:|---:|---:|---:|---|"]
     for backend in dict.fromkeys(r["backend"] for r in results):
-        for metric in ("fid_digits", "is_digits", "training_seconds"):
+        for metric in ("fid_digits", "is_digits"):
             values = {p: [r[metric] for r in results if r["backend"] == backend and r["precision"] == p]
                       for p in PRECISIONS}
             c = compare(values["float32"], values["mixed_bfloat16"])

@@ -111,7 +111,10 @@ def dcgan_generator(
                           data_format=data_format)
         x = batch_norm(f"up_{block}_bn", axis)(x)
         x = keras.layers.ReLU(name=f"up_{block}_relu")(x)
-    x = upsample_conv(x, channels, upsampling, "output", suffix_conv_name=True, data_format=data_format)
+    # The output layer computes in float32 under a mixed policy, as the image-to-image generators'
+    # do: bfloat16 pre-activations would round the images to about 1/250 (half a grey level).
+    x = upsample_conv(x, channels, upsampling, "output", suffix_conv_name=True, data_format=data_format,
+                      dtype="float32")
     images = keras.layers.Activation("tanh", dtype="float32", name="output_tanh")(x)
     return check_channels_first_offsets(keras.Model(latent, images, name=name))
 

@@ -35,4 +35,4 @@ def test_report_lists_every_run_and_the_verdict_per_metric():
     report = precision_parity.format_report(results, harness.Provenance("precision_parity.py", []))
     assert "| torch | mixed_bfloat16 | 2 | 23.00 | 9.20 | ema | 92 |" in report
     assert "| torch | fid_digits | 21.00 ± 1.00 | 22.00 ± 1.00 | +1.00 |" in report
-    assert report.count("| torch |") == 6 + 3
+    assert report.count("| torch |") == 6 + 2
