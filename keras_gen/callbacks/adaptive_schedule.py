@@ -17,8 +17,9 @@ class AdaptiveSchedule(keras.callbacks.Callback):
 
     While attached, `fit()` also logs the fraction of steps in which each
     gated network was updated, e.g. `discriminator_update_rate`. The
-    thresholds are constants of the compiled train step: calling `fit()`
-    again with the same schedule reuses the step instead of compiling anew
+    thresholds are variables the compiled train step reads when it runs:
+    calling `fit()` again with this schedule, or with other thresholds on
+    the same losses, reuses the step instead of compiling anew
     (`GenerativeModel.set_phase_gates`).
 
     Args:

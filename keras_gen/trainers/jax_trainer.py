@@ -13,7 +13,6 @@ import contextlib
 import functools
 
 import jax
-
 import keras
 import numpy as np
 
