@@ -2,7 +2,9 @@
 
 Used by `keras_gen.models.AutoEncoder`, `VAE`, `ConditionalVAE` and
 `AdversarialAutoencoder`. Images are channels-last with a height and width
-divisible by 4 (e.g. 28x28x1 digits or 32x32x3 colour images).
+divisible by 4 (e.g. 28x28x1 digits or 32x32x3 colour images), channels-last
+by default; with `data_format="channels_first"` the images are
+`(channels, height, width)` and the weights the same.
 
 Architecture (`b = base_filters`):
 
@@ -25,6 +27,10 @@ channels, the decoder concatenates it to the latent vector.
 
 import keras
 
+from keras_gen.layers.depth_to_space import resolve_data_format
+from keras_gen.networks.blocks import channel_axis
+from keras_gen.networks.blocks import channels_last_shape
+from keras_gen.networks.blocks import check_channels_first_offsets
 from keras_gen.networks.blocks import parse_image_shape
 from keras_gen.networks.blocks import positive_int
 
@@ -59,6 +65,7 @@ def conv_encoder(
     num_classes=None,
     base_filters=32,
     name="conv_encoder",
+    data_format=None,
 ):
     """Builds a convolutional encoder: image (and label) -> latent code.
 
@@ -75,6 +82,11 @@ def conv_encoder(
         base_filters: filters of the first convolution (the second has
             twice as many).
         name: model name.
+        data_format: `"channels_last"` or `"channels_first"` (then
+            `image_shape` and the images are `(channels, height, width)`);
+            None follows `keras.config.image_data_format()`. The weights are
+            the same in both layouts (`Flatten` flattens in channels-last
+            order).
 
     Returns:
         A functional `keras.Model`. Its inputs are the image `(batch,) +
@@ -89,12 +101,15 @@ def conv_encoder(
     >>> mean.shape
     (2, 16)
     """
-    height, width, channels = _parse_image_shape(image_shape)
+    data_format = resolve_data_format(data_format)
+    first = data_format == "channels_first"
+    height, width, channels = _parse_image_shape(channels_last_shape(image_shape, data_format))
     latent_dim = positive_int(latent_dim, "latent_dim")
     base_filters = positive_int(base_filters, "base_filters")
     num_classes = _check_num_classes(num_classes)
 
-    image = keras.Input((height, width, channels), name="image")
+    image = keras.Input(
+        (channels, height, width) if first else (height, width, channels), name="image")
     inputs = [image]
     x = image
     if num_classes is not None:
@@ -104,18 +119,23 @@ def conv_encoder(
         label_maps = keras.layers.Reshape((height, width, num_classes), name="label_maps")(
             label_maps
         )
-        x = keras.layers.Concatenate(name="image_and_label")([x, label_maps])
+        if first:
+            label_maps = keras.layers.Permute((3, 1, 2), name="label_maps_channels_first")(label_maps)
+        x = keras.layers.Concatenate(axis=channel_axis(data_format), name="image_and_label")(
+            [x, label_maps])
     for index, filters in enumerate((base_filters, 2 * base_filters)):
-        x = keras.layers.Conv2D(filters, 4, strides=2, padding="same", name=f"conv_{index}")(x)
+        x = keras.layers.Conv2D(filters, 4, strides=2, padding="same", name=f"conv_{index}",
+                                data_format=data_format)(x)
         x = keras.layers.LeakyReLU(0.2, name=f"conv_{index}_act")(x)
-    x = keras.layers.Flatten(name="flatten")(x)
+    x = keras.layers.Flatten(name="flatten", data_format=data_format)(x)
     if variational:
         mean = keras.layers.Dense(latent_dim, dtype="float32", name="mean")(x)
         log_var = keras.layers.Dense(latent_dim, dtype="float32", name="log_var")(x)
         outputs = [mean, log_var]
     else:
         outputs = keras.layers.Dense(latent_dim, dtype="float32", name="latent")(x)
-    return keras.Model(inputs if num_classes is not None else image, outputs, name=name)
+    return check_channels_first_offsets(
+        keras.Model(inputs if num_classes is not None else image, outputs, name=name))
 
 
 def conv_decoder(
@@ -125,6 +145,7 @@ def conv_decoder(
     output="logits",
     base_filters=32,
     name="conv_decoder",
+    data_format=None,
 ):
     """Builds a convolutional decoder: latent code (and label) -> image.
 
@@ -140,6 +161,11 @@ def conv_decoder(
         base_filters: filters of the last hidden convolution (the one before
             has twice as many).
         name: model name.
+        data_format: `"channels_last"` or `"channels_first"` (then
+            `image_shape` and the images are `(channels, height, width)`);
+            None follows `keras.config.image_data_format()`. The weights are
+            the same in both layouts (the projection's units stay in
+            channels-last order).
 
     Returns:
         A functional `keras.Model` mapping `(batch, latent_dim)` (and
@@ -151,7 +177,8 @@ def conv_decoder(
     >>> decoder(np.zeros((2, 16), "float32")).shape
     (2, 28, 28, 1)
     """
-    height, width, channels = _parse_image_shape(image_shape)
+    data_format = resolve_data_format(data_format)
+    height, width, channels = _parse_image_shape(channels_last_shape(image_shape, data_format))
     latent_dim = positive_int(latent_dim, "latent_dim")
     base_filters = positive_int(base_filters, "base_filters")
     num_classes = _check_num_classes(num_classes)
@@ -169,16 +196,22 @@ def conv_decoder(
         (height // 4) * (width // 4) * 2 * base_filters, activation="relu", name="project"
     )(x)
     x = keras.layers.Reshape((height // 4, width // 4, 2 * base_filters), name="reshape")(x)
+    if data_format == "channels_first":
+        x = keras.layers.Permute((3, 1, 2), name="reshape_channels_first")(x)
     for index, filters in enumerate((2 * base_filters, base_filters)):
-        x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"resize_{index}")(x)
+        x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"resize_{index}",
+                                      data_format=data_format)(x)
         x = keras.layers.Conv2D(
-            filters, 3, padding="same", activation="relu", name=f"conv_{index}"
+            filters, 3, padding="same", activation="relu", name=f"conv_{index}",
+            data_format=data_format,
         )(x)
     activation = "tanh" if output == "tanh" else None
     outputs = keras.layers.Conv2D(
-        channels, 3, padding="same", activation=activation, dtype="float32", name=output
+        channels, 3, padding="same", activation=activation, dtype="float32", name=output,
+        data_format=data_format,
     )(x)
-    return keras.Model(inputs if num_classes is not None else latent, outputs, name=name)
+    return check_channels_first_offsets(
+        keras.Model(inputs if num_classes is not None else latent, outputs, name=name))
 
 
 def mlp_latent_discriminator(
