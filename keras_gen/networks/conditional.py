@@ -25,7 +25,9 @@ These are the networks `keras_gen.models.ConditionalGAN` trains; its
 import keras
 from keras import ops
 
+from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.networks.blocks import LayerFactory
+from keras_gen.networks.blocks import channels_last_shape
 from keras_gen.networks.blocks import image_geometry
 from keras_gen.networks.blocks import normal_init
 from keras_gen.networks.blocks import positive_int
@@ -132,6 +134,7 @@ def conditional_dcgan_generator(
     base_filters=64,
     upsampling="subpixel",
     name="conditional_dcgan_generator",
+    data_format=None,
 ):
     """Builds a class-conditional DCGAN generator: `[z, labels]` -> image in [-1, 1].
 
@@ -152,6 +155,10 @@ def conditional_dcgan_generator(
             backend), `"transpose"` or `"resize"` (see
             `keras_gen.networks.dcgan_generator`).
         name: model name.
+        data_format: layout of the images, as in
+            `keras_gen.networks.dcgan_generator` (channels-first:
+            `image_shape` is `(channels, side, side)`); the same weights in
+            both.
 
     Returns:
         A functional `keras.Model` with inputs `[z (batch, latent_dim),
@@ -174,7 +181,8 @@ def conditional_dcgan_generator(
     latent_dim = positive_int(latent_dim, "latent_dim")
     embedding_dim = positive_int(embedding_dim, "embedding_dim")
     body = dcgan_generator(
-        image_shape, latent_dim + embedding_dim, base_filters, upsampling, name=f"{name}_body"
+        image_shape, latent_dim + embedding_dim, base_filters, upsampling, name=f"{name}_body",
+        data_format=data_format,
     )
     z, labels, joined = _conditioned_latent(latent_dim, num_classes, embedding_dim)
     return keras.Model([z, labels], body(joined), name=name)
@@ -187,6 +195,7 @@ def conditional_dcgan_discriminator(
     base_filters=64,
     spectral_norm=False,
     name="conditional_dcgan_discriminator",
+    data_format=None,
 ):
     """Builds a class-conditional DCGAN discriminator (concat, projection or auxiliary).
 
@@ -208,6 +217,10 @@ def conditional_dcgan_discriminator(
         spectral_norm: spectral normalization on every convolution and dense
             layer (also `V` and the class head), without BatchNorm.
         name: model name.
+        data_format: layout of the images, as in
+            `keras_gen.networks.dcgan_discriminator` (channels-first:
+            `image_shape` is `(channels, side, side)`); the same weights in
+            both.
 
     Returns:
         A functional `keras.Model`: `[images, labels] -> logits (batch, 1)`
@@ -230,18 +243,28 @@ def conditional_dcgan_discriminator(
     """
     check_num_classes(num_classes)
     check_conditioning(conditioning)
+    data_format = resolve_data_format(data_format)
     if conditioning == "concat":
-        side, channels, _, _ = image_geometry(image_shape)
+        side, channels, _, _ = image_geometry(channels_last_shape(image_shape, data_format))
+        first = data_format == "channels_first"
+        joined_channels = channels + num_classes
         body = dcgan_discriminator(
-            (side, side, channels + num_classes), base_filters, spectral_norm, name=f"{name}_body"
+            (joined_channels, side, side) if first else (side, side, joined_channels),
+            base_filters, spectral_norm, name=f"{name}_body", data_format=data_format,
         )
-        images = keras.Input((side, side, channels), name="images")
+        images = keras.Input((channels, side, side) if first else (side, side, channels),
+                             name="images")
         labels = keras.Input((), dtype="int32", name="labels")
         one_hot = ops.one_hot(ops.reshape(labels, (-1,)), num_classes, dtype=images.dtype)
-        label_maps = ops.tile(ops.reshape(one_hot, (-1, 1, 1, num_classes)), (1, side, side, 1))
-        joined = keras.layers.Concatenate(name="images_and_label")([images, label_maps])
+        if first:
+            label_maps = ops.tile(ops.reshape(one_hot, (-1, num_classes, 1, 1)), (1, 1, side, side))
+        else:
+            label_maps = ops.tile(ops.reshape(one_hot, (-1, 1, 1, num_classes)), (1, side, side, 1))
+        joined = keras.layers.Concatenate(axis=1 if first else -1, name="images_and_label")(
+            [images, label_maps])
         return keras.Model([images, labels], body(joined), name=name)
-    body = dcgan_discriminator(image_shape, base_filters, spectral_norm, name=name)
+    body = dcgan_discriminator(image_shape, base_filters, spectral_norm, name=name,
+                               data_format=data_format)
     layers = LayerFactory(normal_init(), spectral_norm)
     return _conditional_head(body, "flatten", conditioning, num_classes, layers, name)
 
