@@ -123,7 +123,7 @@ def DCGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None, up
         build=lambda **config: build_dcgan(name=name, data_format=data_format, **config),
         architecture_of=_gan_architecture,
     )
-    if _data_format_of(gan.discriminator) != data_format:  # a preset, saved channels-last
+    if networks.network_data_format(gan.discriminator) != data_format:  # a preset, saved channels-last
         gan = with_data_format(gan, data_format)
     return gan if include_discriminator else presets.inference_generator(gan)
 
@@ -180,10 +180,6 @@ def _layer_types(model):
 def _first_conv(discriminator):
     first_conv = find_layer(discriminator, "down_0_conv")
     return getattr(first_conv, "layer", first_conv)  # inside SpectralNormalization
-
-
-def _data_format_of(discriminator):
-    return _first_conv(discriminator).data_format
 
 
 def dcgan_architecture(generator, discriminator):

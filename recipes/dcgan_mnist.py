@@ -130,7 +130,8 @@ def main(argv=None):
     if args.continue_from:
         with open(os.path.join(args.continue_from, "metadata.json")) as f:
             earlier_run = json.load(f)
-        earlier_run = {key: earlier_run[key] for key in ("epochs", "hardware", "recipe", "training_seconds")}
+        earlier_run = {key: earlier_run[key]
+                       for key in ("epochs", "hardware", "recipe", "training_seconds")}
     gan, summary = train_dcgan_mnist(
         output=args.output, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
         sample_every=5, verbose=2, architecture=architecture, augmentation=args.augmentation,

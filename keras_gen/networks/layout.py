@@ -12,11 +12,18 @@ _LAYOUT_FREE = {
 _AXIS_LAYERS = {"Concatenate", "BatchNormalization", "GroupNormalization"}
 
 
+def layer_data_format(layer):
+    """The `data_format` of `layer` or of the layer it wraps (`SpectralNormalization`); None if none."""
+    data_format = getattr(layer, "data_format", None) or getattr(
+        getattr(layer, "layer", None), "data_format", None)
+    return data_format if data_format in ("channels_last", "channels_first") else None
+
+
 def network_data_format(network):
     """The layout of `network`'s layers: "channels_last", "channels_first", or None if it has none."""
     for layer in network.layers:
-        data_format = getattr(layer, "data_format", None)
-        if data_format in ("channels_last", "channels_first"):
+        data_format = layer_data_format(layer)
+        if data_format is not None:
             return data_format
     return None
 
@@ -81,6 +88,7 @@ def convert_data_format(network, data_format):
 def _convert_layer_config(layer_config, data_format, network_name):
     class_name = layer_config["class_name"]
     config = layer_config["config"]
+    layer_name = layer_config.get("name", class_name)
     # Built again, in the new layout, when the functional graph is rebuilt.
     layer_config.pop("build_config", None)
     to_first = data_format == "channels_first"
@@ -96,7 +104,7 @@ def _convert_layer_config(layer_config, data_format, network_name):
         channel_axes, new_axis = ((-1, 3), 1) if to_first else ((1, -3), -1)
         if axis not in channel_axes:
             raise ValueError(
-                f"Layer {layer_config.get('name', class_name)!r} ({class_name}) of {network_name!r} works on axis "
+                f"Layer {layer_name!r} ({class_name}) of {network_name!r} works on axis "
                 f"{axis!r}, not the channel axis; it cannot be converted. Build the network "
                 f"again with `data_format={data_format!r}`."
             )
@@ -105,12 +113,12 @@ def _convert_layer_config(layer_config, data_format, network_name):
     if "data_format" in config:
         config["data_format"] = data_format
         return
-    if class_name in ("SpectralNormalization",) and "layer" in config:
+    if class_name == "SpectralNormalization" and "layer" in config:
         _convert_layer_config(config["layer"], data_format, network_name)
         return
     if class_name not in _LAYOUT_FREE:
         raise ValueError(
-            f"Layer {layer_config.get('name', class_name)!r} ({class_name}) of {network_name!r} depends on the "
+            f"Layer {layer_name!r} ({class_name}) of {network_name!r} depends on the "
             "image layout and is not converted automatically. Build the network again with "
             f"`data_format={data_format!r}` (e.g. `keras_gen.networks.dcgan_generator(..., "
             "data_format=...)`), or use `keras_gen.applications.dcgan.with_data_format` for a "

@@ -17,8 +17,8 @@ Instance normalization is `keras.layers.GroupNormalization(groups=-1)`.
 
 import keras
 
-from keras_gen.layers.reflection_padding import ReflectionPadding2D
 from keras_gen.layers.depth_to_space import resolve_data_format
+from keras_gen.layers.reflection_padding import ReflectionPadding2D
 from keras_gen.networks.blocks import channel_axis
 from keras_gen.networks.blocks import channels_last_shape
 from keras_gen.networks.blocks import check_channels_first_offsets

@@ -15,6 +15,7 @@ from keras_gen.testing.cases import ModelCase
 from keras_gen.testing.cases import register_model_case
 from keras_gen.testing.helpers import InterruptFit
 from keras_gen.testing.helpers import assert_weights_changed
+from keras_gen.testing.helpers import perturbed_weights
 from keras_gen.testing.helpers import run_layer_test
 from keras_gen.testing.helpers import run_model_saving_test
 from keras_gen.testing.helpers import snapshot_weights

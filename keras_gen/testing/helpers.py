@@ -12,6 +12,21 @@ def snapshot_weights(variables):
     return [np.array(keras.ops.convert_to_numpy(v)) for v in variables]
 
 
+def perturbed_weights(model, seed=0, scale=0.1):
+    """`model`'s weights plus N(0, scale^2) noise, as NumPy arrays (moving variances stay positive).
+
+    Fresh biases and normalization offsets are zeros, so two builds of a
+    network compared on fresh weights cannot show an offset applied on the
+    wrong axis (e.g. a channels-first twin); compare them on these.
+    """
+    rng = np.random.default_rng(seed)
+    return [
+        np.abs(1 + scale * rng.standard_normal(w.shape)).astype("float32") if "variance" in v.path
+        else (w + scale * rng.standard_normal(w.shape)).astype("float32")
+        for v, w in zip(model.weights, model.get_weights())
+    ]
+
+
 def assert_weights_changed(before, variables, changed=True):
     """Asserts that every (or no) variable differs from its snapshot `before`."""
     after = snapshot_weights(variables)

@@ -7,12 +7,11 @@ import pytest
 import keras_gen
 from keras_gen.networks import conv_decoder
 from keras_gen.networks import conv_encoder
+from keras_gen.testing import perturbed_weights
 
 
 def _randomize_both(last, first, seed=0):
-    # Fresh biases are zeros, which would hide an offset added on the wrong axis.
-    rng = np.random.default_rng(seed)
-    weights = [(w + 0.1 * rng.standard_normal(w.shape)).astype("float32") for w in last.get_weights()]
+    weights = perturbed_weights(last, seed)
     last.set_weights(weights)
     first.set_weights(weights)
 

@@ -6,14 +6,11 @@ import pytest
 
 from keras_gen.networks import conditional_dcgan_discriminator
 from keras_gen.networks import conditional_dcgan_generator
+from keras_gen.testing import perturbed_weights
 
 
 def _randomize_both(last, first, seed=0):
-    # Fresh biases are zeros, which would hide an offset added on the wrong axis.
-    rng = np.random.default_rng(seed)
-    weights = [np.abs(1 + 0.1 * rng.standard_normal(w.shape)).astype("float32") if "variance" in v.path
-               else (w + 0.1 * rng.standard_normal(w.shape)).astype("float32")
-               for v, w in zip(last.weights, last.get_weights())]
+    weights = perturbed_weights(last, seed)
     last.set_weights(weights)
     first.set_weights(weights)
 

@@ -6,6 +6,7 @@ from keras_gen.layers import SpectralNormalization
 from keras_gen.layers import DepthToSpace
 from keras_gen.networks import dcgan_discriminator
 from keras_gen.networks import dcgan_generator
+from keras_gen.testing import perturbed_weights
 from keras_gen.testing import run_model_saving_test
 
 SHAPES = [(28, 28, 1), (32, 32, 3), (64, 64, 3)]
@@ -122,14 +123,8 @@ def test_channels_first_networks_compute_the_same_with_the_same_weights(upsampli
                                 data_format=data_format),
         )
     (g_last, d_last), (g_first, d_first) = networks["channels_last"], networks["channels_first"]
-    # Random weights: fresh biases and offsets are zeros, which an offset added on the wrong
-    # axis would not show.
-    rng_weights = np.random.default_rng(3)
-    for last, first in ((g_last, g_first), (d_last, d_first)):
-        weights = [np.abs(1 + 0.1 * rng_weights.standard_normal(w.shape)).astype("float32")
-                   if "variance" in v.path else
-                   (w + 0.1 * rng_weights.standard_normal(w.shape)).astype("float32")
-                   for v, w in zip(last.weights, last.get_weights())]
+    for seed, (last, first) in enumerate(((g_last, g_first), (d_last, d_first))):
+        weights = perturbed_weights(last, seed=3 + seed)
         last.set_weights(weights)
         first.set_weights(weights)
     assert g_first.output_shape == (None, 1, 28, 28) and d_first.input_shape == (None, 1, 28, 28)

@@ -14,6 +14,7 @@ import pytest
 from keras_gen.networks import patchgan_discriminator
 from keras_gen.networks import resnet_generator
 from keras_gen.networks import unet_generator
+from keras_gen.testing import perturbed_weights
 
 
 def _first(shape):
@@ -33,12 +34,7 @@ def _twins(build, **kwargs):
     last = build(data_format="channels_last", **kwargs)
     first = build(data_format="channels_first", **{k: _first(v) if k.endswith("shape") and v else v
                                                     for k, v in kwargs.items()})
-    # Random weights: fresh biases and offsets are zeros, which a bias added on the wrong axis
-    # would not show.
-    rng = np.random.default_rng(3)
-    weights = [np.abs(1 + 0.1 * rng.standard_normal(w.shape)).astype("float32") if "variance" in v.path
-               else (w + 0.1 * rng.standard_normal(w.shape)).astype("float32")
-               for v, w in zip(last.weights, last.get_weights())]
+    weights = perturbed_weights(last, seed=3)
     last.set_weights(weights)
     first.set_weights(weights)
     return last, first

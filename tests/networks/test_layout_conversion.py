@@ -10,15 +10,11 @@ from keras_gen.networks import network_data_format
 from keras_gen.networks import patchgan_discriminator
 from keras_gen.networks import resnet_generator
 from keras_gen.networks import unet_generator
+from keras_gen.testing import perturbed_weights
 
 
 def _randomized(network, seed=0):
-    # Fresh biases are zeros, which would hide an offset added on the wrong axis.
-    rng = np.random.default_rng(seed)
-    network.set_weights([
-        np.abs(1 + 0.1 * rng.standard_normal(w.shape)).astype("float32") if "variance" in v.path
-        else (w + 0.1 * rng.standard_normal(w.shape)).astype("float32")
-        for v, w in zip(network.weights, network.get_weights())])
+    network.set_weights(perturbed_weights(network, seed))
     return network
 
 

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 
 from keras_gen.models.validation.images import same_shape
+from keras_gen.networks.layout import layer_data_format
 
 
 def _output_shapes(network):
@@ -37,11 +38,9 @@ def check_logits_shape(shape, network_name, fix, channels_first=False):
 def _output_data_format(network):
     """The `data_format` of the layer that makes `network`'s output (None if it has none)."""
     try:
-        layer = network.outputs[0]._keras_history.operation
+        return layer_data_format(network.outputs[0]._keras_history.operation)
     except (AttributeError, IndexError):
         return None
-    return getattr(layer, "data_format", None) or getattr(getattr(layer, "layer", None),
-                                                          "data_format", None)
 
 
 def check_logits_output(network, network_name, fix):
