@@ -139,16 +139,25 @@ def with_data_format(gan, data_format):
 
     ```python
     gan = keras_gen.applications.DCGAN(weights="dcgan_mnist", include_discriminator=True)
-    fast_on_torch = keras_gen.applications.dcgan.with_data_format(gan, "channels_first")
+    nchw = keras_gen.applications.dcgan.with_data_format(gan, "channels_first")
     ```
     """
-    options = {key: value for key, value in gan.get_config().items()
-               if key not in _NOT_GAN_OPTIONS}
-    copy = build_dcgan(data_format=data_format, **_gan_architecture(gan), **options)
-    copy.generator.set_weights(gan.generator.get_weights())
-    copy.discriminator.set_weights(gan.discriminator.get_weights())
+    return copy_in_data_format(gan, data_format, build_dcgan, _gan_architecture(gan))
+
+
+def copy_in_data_format(model, data_format, build, architecture):
+    """A copy of a GAN built by `build(data_format=, **architecture, **options)`, with `model`'s weights.
+
+    `options` are `model`'s training options from its config (loss,
+    penalties, EMA, seed, ...), so the copy trains as `model` does.
+    """
+    options = {key: value for key, value in model.get_config().items()
+               if key not in _NOT_GAN_OPTIONS and key not in architecture}
+    copy = build(data_format=data_format, **architecture, **options)
+    copy.generator.set_weights(model.generator.get_weights())
+    copy.discriminator.set_weights(model.discriminator.get_weights())
     if copy.ema_model is not None:
-        copy.ema_model.set_weights(gan.ema_model.get_weights())
+        copy.ema_model.set_weights(model.ema_model.get_weights())
     return copy
 
 

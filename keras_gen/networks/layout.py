@@ -1,5 +1,7 @@
 """Converting a functional convolutional network between channels-last and channels-first."""
 
+import keras
+
 from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.networks.blocks import check_channels_first_offsets
 
@@ -20,9 +22,11 @@ def layer_data_format(layer):
 
 
 def network_data_format(network):
-    """The layout of `network`'s layers: "channels_last", "channels_first", or None if it has none."""
+    """The layout of `network`'s layers (nested networks included): "channels_last",
+    "channels_first", or None if it has none."""
     for layer in network.layers:
-        data_format = layer_data_format(layer)
+        data_format = (network_data_format(layer) if isinstance(layer, keras.Model)
+                       else layer_data_format(layer))
         if data_format is not None:
             return data_format
     return None

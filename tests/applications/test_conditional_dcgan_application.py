@@ -2,6 +2,7 @@ import os
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
 
@@ -50,6 +51,61 @@ def test_preset_arguments_must_match():
         keras_gen.applications.ConditionalDCGAN(weights=PRESET, num_classes=5)
     with pytest.raises(ValueError, match="conditioning"):
         keras_gen.applications.ConditionalDCGAN(weights=PRESET, conditioning="concat")
+
+
+@needs_preset
+def test_preset_loads_channels_first_and_draws_the_same_digits():
+    last = keras_gen.applications.ConditionalDCGAN(weights=PRESET, data_format="channels_last")
+    first = keras_gen.applications.ConditionalDCGAN(weights=PRESET, data_format="channels_first")
+    assert first.generator.output_shape == (None, 1, 28, 28)
+    labels = np.arange(10)
+    images = first.generate(labels=labels, seed=5)
+    np.testing.assert_allclose(images.transpose(0, 2, 3, 1), last.generate(labels=labels, seed=5),
+                               atol=2e-4)
+    assert keras_gen.applications.conditional_dcgan.conditional_dcgan_architecture(first) == \
+        keras_gen.applications.conditional_dcgan.conditional_dcgan_architecture(last)
+
+
+@pytest.mark.parametrize("conditioning", ["projection", "concat", "auxiliary"])
+def test_a_weights_file_loads_into_either_layout(tmp_path, conditioning):
+    arguments = dict(latent_dim=8, num_classes=3, base_filters=4, conditioning=conditioning)
+    model = keras_gen.applications.ConditionalDCGAN(weights=None, data_format="channels_last",
+                                                    **arguments)
+    model.generator.set_weights(keras_gen.testing.perturbed_weights(model.generator, seed=1))
+    model.discriminator.set_weights(keras_gen.testing.perturbed_weights(model.discriminator, seed=2))
+    path = str(tmp_path / "cgan.weights.h5")
+    model.save_weights(path)
+    first = keras_gen.applications.ConditionalDCGAN(weights=path, data_format="channels_first",
+                                                    **arguments)
+    z = np.random.default_rng(0).standard_normal((3, 8)).astype("float32")
+    labels = np.arange(3)
+    made = keras.ops.convert_to_numpy(model.generator([z, labels], training=False))
+    made_first = keras.ops.convert_to_numpy(first.generator([z, labels], training=False))
+    assert made_first.shape == (3, 1, 28, 28)
+    np.testing.assert_allclose(made_first.transpose(0, 2, 3, 1), made, atol=1e-5)
+    if conditioning == "auxiliary":
+        outputs, outputs_first = model.discriminator(made), first.discriminator(made_first)
+    else:
+        outputs, outputs_first = model.discriminator([made, labels]), first.discriminator([made_first, labels])
+    for value, value_first in zip(keras.tree.flatten(outputs), keras.tree.flatten(outputs_first)):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(value_first),
+                                   keras.ops.convert_to_numpy(value), atol=1e-5)
+
+
+def test_a_layout_copy_keeps_every_training_option():
+    model = keras_gen.applications.conditional_dcgan.build_conditional_dcgan(
+        latent_dim=8, num_classes=3, base_filters=4, conditioning="auxiliary", auxiliary_weight=0.5,
+        loss="hinge", ema_decay=0.99, seed=3, data_format="channels_last")
+    copy = keras_gen.applications.dcgan.copy_in_data_format(
+        model, "channels_first", keras_gen.applications.conditional_dcgan.build_conditional_dcgan,
+        keras_gen.applications.conditional_dcgan.conditional_dcgan_architecture(model))
+    assert keras_gen.networks.network_data_format(copy.generator) == "channels_first"
+    for key, value in model.get_config().items():
+        if key not in ("generator", "discriminator"):
+            assert copy.get_config()[key] == value, key
+    for variable, copied in zip(model.ema_model.weights, copy.ema_model.weights):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(copied),
+                                      keras.ops.convert_to_numpy(variable))
 
 
 @pytest.mark.guide  # the recipe end to end: runs once, on the rotating backend
