@@ -70,6 +70,7 @@ BETA_1 = 0.5
 EPSILON = 1e-7
 WARMUP_STEPS = 3
 UPSAMPLING_MODES = ("transpose", "resize", "subpixel")
+PRECISIONS = ("float32", "bfloat16")
 CONTESTANTS = ("keras_gen", "handwritten", "pytorch", "keras_gen_nchw")
 
 
@@ -121,8 +122,16 @@ def build_keras_model(contestant, upsampling):
     return model, generator, discriminator, [d_optimizer, g_optimizer]
 
 
-def make_contestant(name, upsampling, steps):
-    """The contestant `name` (see `CONTESTANTS`) with `upsampling`, timing `steps` steps."""
+def make_contestant(name, upsampling, steps, precision="float32"):
+    """The contestant `name` (see `CONTESTANTS`) with `upsampling`, timing `steps` steps.
+
+    `precision="bfloat16"` trains the Keras contestants under the
+    `mixed_bfloat16` policy and the PyTorch loop under
+    `torch.autocast("cpu", dtype=torch.bfloat16)` (its weights and Adam
+    states stay float32 in both).
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"Unknown precision {precision!r}; use one of {PRECISIONS}.")
     if name == "pytorch":
         import torch
 
@@ -140,8 +149,14 @@ def make_contestant(name, upsampling, steps):
             dict(lr=LEARNING_RATE, betas=(BETA_1, 0.999), eps=EPSILON),
             images(WARMUP_STEPS * BATCH_SIZE, seed=1, channels_first=True),
             images(steps * BATCH_SIZE, seed=2, channels_first=True),
+            autocast=precision == "bfloat16",
         )
     from contestants.keras_fit import FitContestant
+
+    if precision == "bfloat16":
+        import keras
+
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
 
     model, generator, discriminator, optimizers = build_keras_model(name, upsampling)
     return FitContestant(
@@ -157,7 +172,7 @@ def make_contestant(name, upsampling, steps):
 
 def worker_contestant(args):
     """The contestant a `--worker` process times, from its command line."""
-    return make_contestant(args.worker, args.upsampling.split(",")[0], args.steps)
+    return make_contestant(args.worker, args.upsampling.split(",")[0], args.steps, args.precision)
 
 
 # ---------------------------------------------------------------------------
@@ -359,6 +374,9 @@ def parse_args(argv=None):
     parser.add_argument("--no-pytorch", action="store_true", help="skip the plain PyTorch loop")
     parser.add_argument("--channels-first", action="store_true",
                         help="also time keras_gen with channels-first networks and images")
+    parser.add_argument("--precision", default="float32", choices=PRECISIONS,
+                        help="worker only: bfloat16 trains under mixed_bfloat16 (Keras) or autocast "
+                             "(PyTorch); see precision_throughput.py for the driver")
     harness.add_common_arguments(parser, steps=40, repeats=3, contestants=CONTESTANTS)
     return parser.parse_args(argv)
 

@@ -89,11 +89,19 @@ class PlainPyTorchContestant:
         batch_size: images per step.
         adam: keyword arguments of both `torch.optim.Adam`s (`lr`, `betas`, `eps`).
         warmup_images, timed_images: channels-first float32 NumPy arrays.
+        autocast: run the forward passes and losses under
+            `torch.autocast("cpu", dtype=torch.bfloat16)`, PyTorch's mixed
+            precision (weights, gradients and Adam states stay float32).
     """
 
-    def __init__(self, generator, discriminator, latent_dim, batch_size, adam, warmup_images, timed_images):
+    def __init__(self, generator, discriminator, latent_dim, batch_size, adam, warmup_images, timed_images,
+                 autocast=False):
+        import contextlib
+
         import torch
 
+        self.precision_scope = ((lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if autocast
+                                else contextlib.nullcontext)
         self.torch = torch
         self.generator, self.discriminator = generator, discriminator
         self.generator.train()
@@ -113,14 +121,16 @@ class PlainPyTorchContestant:
         for i in range(0, len(images), self.batch_size):
             real = images[i : i + self.batch_size]
             batch_size = real.shape[0]
-            fake = generator(torch.randn(batch_size, self.latent_dim)).detach()
-            d_loss = F.softplus(-discriminator(real)).mean() + F.softplus(discriminator(fake)).mean()
+            with self.precision_scope():
+                fake = generator(torch.randn(batch_size, self.latent_dim)).detach()
+                d_loss = F.softplus(-discriminator(real)).mean() + F.softplus(discriminator(fake)).mean()
             self.d_optimizer.zero_grad(set_to_none=True)
             d_loss.backward()
             self.d_optimizer.step()
 
-            fake_logits = discriminator(generator(torch.randn(batch_size, self.latent_dim)))
-            g_loss = F.softplus(-fake_logits).mean()
+            with self.precision_scope():
+                fake_logits = discriminator(generator(torch.randn(batch_size, self.latent_dim)))
+                g_loss = F.softplus(-fake_logits).mean()
             self.g_optimizer.zero_grad(set_to_none=True)
             g_loss.backward()
             self.g_optimizer.step()
