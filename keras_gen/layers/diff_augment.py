@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from keras_gen.distributed.seeds import ReplicaSeedGenerator
+from keras_gen.layers.depth_to_space import resolve_data_format
 
 _POLICIES = ("color", "translation", "cutout")
 
@@ -38,10 +39,17 @@ class DiffAugment(keras.layers.Layer):
         translation_ratio: maximal shift as a fraction of the image size.
         cutout_ratio: side of the cut-out square as a fraction of the size.
         seed: int seed for the SeedGenerator, or `None`.
+        data_format: `"channels_last"` (images `(batch, height, width,
+            channels)`) or `"channels_first"` (`(batch, channels, height,
+            width)`); None follows `keras.config.image_data_format()`. The
+            same seed draws the same augmentation in both layouts
+            (channels-first images are augmented channels-last, between two
+            transposes). A `GAN` given a policy string picks the layout of
+            its discriminator.
         **kwargs: base `keras.layers.Layer` arguments.
 
     Returns:
-        Images with the input's shape `(batch, height, width, channels)`.
+        Images with the input's shape.
 
     Example:
 
@@ -61,9 +69,11 @@ class DiffAugment(keras.layers.Layer):
         translation_ratio=0.125,
         cutout_ratio=0.5,
         seed=None,
+        data_format=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.data_format = resolve_data_format(data_format)
         names = [name.strip() for name in policy.split(",") if name.strip()]
         unknown = [name for name in names if name not in _POLICIES]
         if unknown:
@@ -83,9 +93,11 @@ class DiffAugment(keras.layers.Layer):
 
     def build(self, input_shape):
         if len(input_shape) != 4 or None in tuple(input_shape[1:]):
+            layout = ("(batch, channels, height, width)" if self.data_format == "channels_first"
+                      else "(batch, height, width, channels)")
             raise ValueError(
-                "DiffAugment expects images (batch, height, width, channels) with "
-                f"known height, width and channels. Received {input_shape}"
+                f"DiffAugment expects images {layout} with known height, width and channels "
+                f"(data_format={self.data_format!r}). Received {input_shape}"
             )
 
     def _uniform(self, batch, dtype, low=0.0, high=1.0):
@@ -141,11 +153,12 @@ class DiffAugment(keras.layers.Layer):
         if not training:
             return inputs
         batch = ops.shape(inputs)[0]
-        x = inputs
+        channels_first = self.data_format == "channels_first"
+        x = ops.transpose(inputs, (0, 2, 3, 1)) if channels_first else inputs
         for name in self.policy.split(","):
             if name:
                 x = getattr(self, f"_{name}")(x, batch)
-        return x
+        return ops.transpose(x, (0, 3, 1, 2)) if channels_first else x
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -157,4 +170,5 @@ class DiffAugment(keras.layers.Layer):
             "translation_ratio": self.translation_ratio,
             "cutout_ratio": self.cutout_ratio,
             "seed": self.seed,
+            "data_format": self.data_format,
         }

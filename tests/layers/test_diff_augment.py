@@ -106,3 +106,35 @@ def test_gradient_flows_to_input(gradient_of_sum):
 def test_unknown_policy_is_a_clear_error():
     with pytest.raises(ValueError, match="comma-separated subset"):
         DiffAugment("color,flip")
+
+
+def test_channels_first_contract():
+    run_layer_test(
+        DiffAugment,
+        {"policy": "color,translation,cutout", "seed": 1, "data_format": "channels_first"},
+        (2, 3, 8, 8),
+        (2, 3, 8, 8),
+        call_kwargs={"training": False},
+    )
+
+
+def test_channels_first_draws_the_same_augmentation_transposed():
+    x = _images((4, 16, 12, 3))  # height != width: a swapped axis would show
+    last = DiffAugment(seed=7, data_format="channels_last")
+    first = DiffAugment(seed=7, data_format="channels_first")
+    out_last = keras.ops.convert_to_numpy(last(x))
+    out_first = keras.ops.convert_to_numpy(first(np.ascontiguousarray(x.transpose(0, 3, 1, 2))))
+    assert out_first.shape == (4, 3, 16, 12)
+    assert not np.allclose(out_last, x)
+    np.testing.assert_allclose(out_first.transpose(0, 2, 3, 1), out_last, atol=1e-6)
+
+
+def test_a_gan_augments_in_the_layout_of_its_discriminator():
+    import keras_gen
+
+    gan = keras_gen.applications.dcgan.build_dcgan(
+        latent_dim=8, base_filters=4, augmentation="color,translation", data_format="channels_first")
+    assert gan.augmentation.data_format == "channels_first"
+    generator, discriminator = gan.generator, gan.discriminator
+    with pytest.raises(ValueError, match="data_format='channels_first'"):
+        keras_gen.models.GAN(generator, discriminator, augmentation=DiffAugment(data_format="channels_last"))

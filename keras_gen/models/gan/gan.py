@@ -13,6 +13,7 @@ from keras_gen.models.validation import check_image_spec
 from keras_gen.models.validation import check_positive_int
 from keras_gen.models.validation import check_sample_count
 from keras_gen.networks.biggan import truncated_normal_latents
+from keras_gen.networks.layout import network_data_format
 from keras_gen.trainers import Phase
 from keras_gen.trainers import unrolled
 
@@ -232,7 +233,9 @@ class GAN(GenerativeModel):
                 weight_clip, "weight_clip", " or None (WGAN: 0.01)", positive=True
             )
         self.weight_clip = weight_clip
-        self.augmentation = options.augmentation_layer(augmentation, seed)
+        self.augmentation = options.augmentation_layer(
+            augmentation, seed, network_data_format(discriminator))
+        options.check_augmentation_layout(self.augmentation, discriminator)
         if self.augmentation is not None and not self.augmentation.built:
             # Built now from the discriminator's input: an unbuilt layer would
             # make `fit()` trace the model's `call` on the training images.

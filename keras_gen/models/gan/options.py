@@ -10,6 +10,8 @@ import numpy as np
 from keras_gen import losses as losses_module
 from keras_gen.layers.diff_augment import DiffAugment
 from keras_gen.models import validation
+from keras_gen.networks.layout import network_data_format
+
 
 def check_penalty_arguments(gradient_penalty, penalty_weight, penalty_interval):
     if gradient_penalty is not None:
@@ -120,11 +122,29 @@ def image_input_shape(discriminator):
     return tuple(inputs[0].shape)
 
 
-def augmentation_layer(augmentation, seed):
+def check_augmentation_layout(augmentation, discriminator):
+    """Raises `ValueError` if `augmentation` expects images in another layout than `discriminator`."""
+    data_format = network_data_format(discriminator)
+    if augmentation is None or data_format is None or augmentation.data_format == data_format:
+        return
+    raise ValueError(
+        f"The augmentation layer works on {augmentation.data_format} images, but the "
+        f"discriminator takes {data_format} images. Pass "
+        f"keras_gen.layers.DiffAugment(..., data_format={data_format!r}), or the policy "
+        "string alone (e.g. augmentation='color,translation,cutout'), which follows the "
+        "discriminator."
+    )
+
+
+def augmentation_layer(augmentation, seed, data_format=None):
+    """The `DiffAugment` of `augmentation` (a layer, a policy string or None).
+
+    A policy string makes a layer in `data_format` (the discriminator's).
+    """
     if augmentation is None or isinstance(augmentation, DiffAugment):
         return augmentation
     if isinstance(augmentation, str):
-        return DiffAugment(augmentation, seed=seed)
+        return DiffAugment(augmentation, seed=seed, data_format=data_format)
     raise TypeError(
         "`augmentation` must be None, a policy string such as "
         "'color,translation,cutout', or a keras_gen.layers.DiffAugment; "
