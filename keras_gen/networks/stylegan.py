@@ -6,16 +6,23 @@ portability: equalized learning rate is used in the mapping network only
 initialization; upsampling is nearest-neighbour resize + 3x3 convolution
 without the binomial blur; no progressive growing. Image sides are
 `s0 * 2**k` with `s0` in {4, 7} (the learned constant is `s0 x s0`).
+
+The synthesis network and the discriminator are channels-last by default;
+with `data_format="channels_first"` their images are `(channels, height,
+width)` and their weights the same (the mapping network has no maps).
 """
 
 import keras
 
 from keras_gen.layers.adaptive_instance_normalization import AdaptiveInstanceNormalization
+from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.layers.equalized_dense import EqualizedDense
 from keras_gen.layers.learned_constant import LearnedConstant
 from keras_gen.layers.minibatch_standard_deviation import MinibatchStandardDeviation
 from keras_gen.layers.noise_injection import NoiseInjection
 from keras_gen.layers.pixel_normalization import PixelNormalization
+from keras_gen.networks.blocks import channels_last_shape
+from keras_gen.networks.blocks import check_channels_first_offsets
 from keras_gen.networks.blocks import image_geometry
 
 
@@ -26,11 +33,14 @@ def _filters(base_filters, max_filters, doublings):
     ]
 
 
-def stylegan_num_styles(image_shape):
+def stylegan_num_styles(image_shape, data_format=None):
     """Number of style vectors the synthesis network takes: two per resolution.
 
     Args:
-        image_shape: `(side, side, channels)`.
+        image_shape: `(side, side, channels)`, or `(channels, side, side)`
+            channels-first.
+        data_format: `"channels_last"` or `"channels_first"`, the layout of
+            `image_shape`; None follows `keras.config.image_data_format()`.
 
     Returns:
         `2 * (k + 1)` for side `s0 * 2**k` (8 for 32x32, 6 for 28x28).
@@ -41,7 +51,7 @@ def stylegan_num_styles(image_shape):
     keras_gen.networks.stylegan_num_styles((32, 32, 1))  # 8
     ```
     """
-    return 2 * (image_geometry(image_shape)[3] + 1)
+    return 2 * (image_geometry(channels_last_shape(image_shape, data_format))[3] + 1)
 
 
 def stylegan_mapping_network(
@@ -98,6 +108,7 @@ def stylegan_synthesis_network(
     randomize_noise=True,
     output_activation="tanh",
     name="stylegan_synthesis",
+    data_format=None,
 ):
     """Builds StyleGAN's synthesis network `g: w_1..w_n -> image`.
 
@@ -127,6 +138,12 @@ def stylegan_synthesis_network(
         output_activation: `"tanh"` (images in [-1, 1]) or `"linear"`
             (paper).
         name: model name.
+        data_format: `"channels_last"` or `"channels_first"` (then
+            `image_shape` and the images are `(channels, height, width)`);
+            None follows `keras.config.image_data_format()`. The weights are
+            the same in both layouts (the learned constant and the fixed
+            noise maps are stored channels-last), and so are the images up
+            to the transposition (given the same noise).
 
     Returns:
         A functional `keras.Model` from styles to images `(batch,) + image_shape`.
@@ -144,7 +161,8 @@ def stylegan_synthesis_network(
         Karras, Laine & Aila, "A Style-Based Generator Architecture for
         Generative Adversarial Networks", CVPR 2019.
     """
-    side, channels, base, doublings = image_geometry(image_shape)
+    data_format = resolve_data_format(data_format)
+    side, channels, base, doublings = image_geometry(channels_last_shape(image_shape, data_format))
     if output_activation not in ("tanh", "linear"):
         raise ValueError(
             f"`output_activation` must be 'tanh' or 'linear'; received {output_activation!r}."
@@ -154,25 +172,31 @@ def stylegan_synthesis_network(
     styles = keras.Input((num_styles, style_dim), name="styles")
 
     def modulate(x, index):
-        x = NoiseInjection(randomize_noise=randomize_noise, name=f"noise{index}")(x)
+        x = NoiseInjection(randomize_noise=randomize_noise, data_format=data_format,
+                           name=f"noise{index}")(x)
         x = keras.layers.LeakyReLU(0.2, name=f"lrelu{index}")(x)
-        return AdaptiveInstanceNormalization(name=f"adain{index}")([x, styles[:, index]])
+        return AdaptiveInstanceNormalization(data_format=data_format, name=f"adain{index}")(
+            [x, styles[:, index]])
 
     def conv(x, level, index):
         return keras.layers.Conv2D(
-            filters[level], 3, padding="same", kernel_initializer="he_normal", name=f"conv{index}"
+            filters[level], 3, padding="same", kernel_initializer="he_normal", name=f"conv{index}",
+            data_format=data_format,
         )(x)
 
-    x = LearnedConstant((base, base, filters[0]), name="constant")(styles)
+    constant_shape = (
+        (filters[0], base, base) if data_format == "channels_first" else (base, base, filters[0])
+    )
+    x = LearnedConstant(constant_shape, data_format=data_format, name="constant")(styles)
     x = modulate(x, 0)
     x = modulate(conv(x, 0, 1), 1)
     for level in range(1, doublings + 1):
-        x = keras.layers.UpSampling2D(name=f"up{level}")(x)
+        x = keras.layers.UpSampling2D(data_format=data_format, name=f"up{level}")(x)
         x = modulate(conv(x, level, 2 * level), 2 * level)
         x = modulate(conv(x, level, 2 * level + 1), 2 * level + 1)
-    x = keras.layers.Conv2D(channels, 1, name="to_rgb")(x)
+    x = keras.layers.Conv2D(channels, 1, data_format=data_format, name="to_rgb")(x)
     outputs = keras.layers.Activation(output_activation, dtype="float32", name="images")(x)
-    return keras.Model(styles, outputs, name=name)
+    return check_channels_first_offsets(keras.Model(styles, outputs, name=name))
 
 
 def stylegan_discriminator(
@@ -182,6 +206,7 @@ def stylegan_discriminator(
     mbstd_group_size=4,
     mbstd_num_features=1,
     name="stylegan_discriminator",
+    data_format=None,
 ):
     """Builds the StyleGAN (ProGAN) discriminator, logits out.
 
@@ -198,6 +223,11 @@ def stylegan_discriminator(
             (paper: 4); the batch must be divisible by `min(group, batch)`.
         mbstd_num_features: appended feature maps (paper: 1).
         name: model name.
+        data_format: `"channels_last"` or `"channels_first"` (then
+            `image_shape` and the images are `(channels, height, width)`);
+            None follows `keras.config.image_data_format()`. The weights are
+            the same in both layouts (`Flatten` flattens in channels-last
+            order).
 
     Returns:
         A functional `keras.Model` from images to logits `(batch, 1)`.
@@ -213,25 +243,30 @@ def stylegan_discriminator(
         Karras et al., "Progressive Growing of GANs for Improved Quality,
         Stability, and Variation", ICLR 2018; Karras, Laine & Aila, CVPR 2019.
     """
-    side, channels, base, doublings = image_geometry(image_shape)
+    data_format = resolve_data_format(data_format)
+    side, channels, base, doublings = image_geometry(channels_last_shape(image_shape, data_format))
     filters = _filters(base_filters, max_filters, doublings)
 
     def conv(x, units, kernel_size, layer_name):
         x = keras.layers.Conv2D(
-            units, kernel_size, padding="same", kernel_initializer="he_normal", name=layer_name
+            units, kernel_size, padding="same", kernel_initializer="he_normal", name=layer_name,
+            data_format=data_format,
         )(x)
         return keras.layers.LeakyReLU(0.2, name=f"{layer_name}_lrelu")(x)
 
-    images = keras.Input(image_shape, name="images")
+    image_size = (channels, side, side) if data_format == "channels_first" else (side, side, channels)
+    images = keras.Input(image_size, name="images")
     x = conv(images, filters[doublings], 1, "from_rgb")
     for level in range(doublings, 0, -1):
         x = conv(x, filters[level], 3, f"block{level}_conv1")
         x = conv(x, filters[level - 1], 3, f"block{level}_conv2")
-        x = keras.layers.AveragePooling2D(2, name=f"block{level}_pool")(x)
-    x = MinibatchStandardDeviation(mbstd_group_size, mbstd_num_features, name="minibatch_std")(x)
+        x = keras.layers.AveragePooling2D(2, data_format=data_format, name=f"block{level}_pool")(x)
+    x = MinibatchStandardDeviation(
+        mbstd_group_size, mbstd_num_features, data_format=data_format, name="minibatch_std"
+    )(x)
     x = conv(x, filters[0], 3, "final_conv")
-    x = keras.layers.Flatten(name="flatten")(x)
+    x = keras.layers.Flatten(data_format=data_format, name="flatten")(x)
     x = keras.layers.Dense(filters[0], kernel_initializer="he_normal", name="final_dense")(x)
     x = keras.layers.LeakyReLU(0.2, name="final_dense_lrelu")(x)
     logits = keras.layers.Dense(1, dtype="float32", name="logits")(x)
-    return keras.Model(images, logits, name=name)
+    return check_channels_first_offsets(keras.Model(images, logits, name=name))

@@ -4,6 +4,7 @@ import pytest
 
 from keras_gen.layers import AdaptiveInstanceNormalization
 from keras_gen.layers import adaptive_instance_normalization
+from keras_gen.layers import instance_normalize
 from keras_gen.testing import run_layer_test
 
 
@@ -52,3 +53,39 @@ def test_initial_scale_is_around_one():
 def test_wrong_inputs_are_a_clear_error():
     with pytest.raises(ValueError, match=r"layer\(\[x, style\]\)"):
         AdaptiveInstanceNormalization()(np.zeros((2, 4, 4, 3), "float32"))
+
+
+def test_channels_first_contract():
+    style = np.random.default_rng(1).standard_normal((2, 5)).astype("float32")
+    run_layer_test(
+        AdaptiveInstanceNormalization, {"data_format": "channels_first"}, (2, 3, 4, 6), (2, 3, 4, 6),
+        extra_inputs=[style],
+    )
+
+
+def test_channels_first_normalizes_over_the_last_two_axes():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 5, 4, 3)).astype("float32") * 3 + 1
+    scale = rng.uniform(0.5, 2, (2, 3)).astype("float32")
+    bias = rng.standard_normal((2, 3)).astype("float32")
+    expected = keras.ops.convert_to_numpy(adaptive_instance_normalization(x, scale, bias))
+    y = adaptive_instance_normalization(np.moveaxis(x, -1, 1), scale, bias, data_format="channels_first")
+    np.testing.assert_allclose(np.moveaxis(keras.ops.convert_to_numpy(y), 1, -1), expected, atol=1e-5)
+    normalized = instance_normalize(np.moveaxis(x, -1, 1), data_format="channels_first")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(normalized).std(axis=(2, 3)), 1.0, rtol=1e-4)
+
+
+def test_channels_first_layer_has_the_same_weights():
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((2, 5, 4, 3)).astype("float32")
+    style = rng.standard_normal((2, 6)).astype("float32")
+    last = AdaptiveInstanceNormalization(data_format="channels_last")
+    first = AdaptiveInstanceNormalization(data_format="channels_first")
+    last([x, style])
+    first([np.moveaxis(x, -1, 1), style])
+    weights = [w + 0.1 for w in last.get_weights()]  # non-zero biases
+    last.set_weights(weights)
+    first.set_weights(weights)
+    made_last = keras.ops.convert_to_numpy(last([x, style]))
+    made_first = keras.ops.convert_to_numpy(first([np.moveaxis(x, -1, 1), style]))
+    np.testing.assert_allclose(np.moveaxis(made_first, 1, -1), made_last, atol=1e-5)

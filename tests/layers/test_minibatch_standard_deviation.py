@@ -48,3 +48,28 @@ def test_indivisible_batch_is_a_clear_error():
 def test_indivisible_channels_is_a_clear_error():
     with pytest.raises(ValueError, match="num_features"):
         MinibatchStandardDeviation(num_features=2)(np.zeros((4, 2, 2, 3), "float32"))
+
+
+def test_channels_first_contract():
+    run_layer_test(
+        MinibatchStandardDeviation, {"group_size": 2, "data_format": "channels_first"},
+        (4, 6, 3, 5), (4, 7, 3, 5),
+    )
+
+
+@pytest.mark.parametrize("group_size,num_features,batch", [(4, 1, 8), (2, 2, 6)])
+def test_channels_first_matches_channels_last(group_size, num_features, batch):
+    x = np.random.default_rng(3).standard_normal((batch, 3, 5, 4)).astype("float32")
+    layer = MinibatchStandardDeviation(group_size, num_features, data_format="channels_first")
+    y = keras.ops.convert_to_numpy(layer(np.moveaxis(x, -1, 1)))
+    assert y.shape == (batch, 4 + num_features, 3, 5)
+    np.testing.assert_allclose(
+        np.moveaxis(y, 1, -1), numpy_minibatch_std(x, group_size, num_features), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_channels_first_checks_the_channel_axis():
+    with pytest.raises(ValueError, match="num_features"):
+        MinibatchStandardDeviation(num_features=2, data_format="channels_first")(
+            np.zeros((4, 3, 2, 2), "float32")
+        )

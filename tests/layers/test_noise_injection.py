@@ -57,3 +57,39 @@ def test_fixed_noise_is_repeated():
     second = keras.ops.convert_to_numpy(layer(x))
     np.testing.assert_array_equal(first, second)
     np.testing.assert_array_equal(first[0], first[1])
+
+
+def _twins(**kwargs):
+    # Built with the same seed and weight: the channels-first one must add the same noise.
+    last = _layer_with_unit_weight(data_format="channels_last", **kwargs)
+    first = NoiseInjection(data_format="channels_first", **kwargs)
+    first.build((None, 3, 4, 4))
+    first.set_weights(last.get_weights())
+    return last, first
+
+
+def test_channels_first_contract():
+    for randomize_noise in (True, False):
+        run_layer_test(
+            NoiseInjection,
+            {"randomize_noise": randomize_noise, "seed": 3, "data_format": "channels_first"},
+            (2, 3, 4, 5), (2, 3, 4, 5),
+        )
+
+
+def test_channels_first_adds_the_same_noise():
+    x = np.random.default_rng(1).standard_normal((2, 4, 4, 3)).astype("float32")
+    x_first = np.moveaxis(x, -1, 1)
+    for randomize_noise in (True, False):
+        last, first = _twins(randomize_noise=randomize_noise, seed=5)
+        assert tuple(first.weight.shape) == (3,)
+        for _ in range(2):  # the seed generators advance in step
+            np.testing.assert_allclose(
+                np.moveaxis(keras.ops.convert_to_numpy(first(x_first)), 1, -1),
+                keras.ops.convert_to_numpy(last(x)), rtol=1e-6, atol=1e-6,
+            )
+    noise = np.random.default_rng(0).standard_normal((2, 1, 4, 4)).astype("float32")
+    y = keras.ops.convert_to_numpy(first(x_first, noise=noise))
+    np.testing.assert_allclose(
+        y, x_first + noise * np.array([1.0, 2.0, -1.0])[:, None, None], rtol=1e-6, atol=1e-6
+    )

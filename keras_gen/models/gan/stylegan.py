@@ -42,6 +42,10 @@ class StyleGAN(GAN):
         discriminator: a `keras.Model` from images to logits `(batch, 1)`,
             e.g. `keras_gen.networks.stylegan_discriminator` (minibatch
             standard deviation: batches must divide by its group size, 4).
+            The synthesis network and the discriminator may both be built
+            with `data_format="channels_first"`: the model then trains on
+            and generates `(channels, height, width)` images, and from the
+            same weights and seeds it logs the same losses as channels-last.
         style_mixing_probability: probability of mixing two latents in a
             training step (paper: 0.9); 0 disables it.
         w_average_decay: decay of the moving average of `w` (paper: 0.995).
