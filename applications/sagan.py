@@ -4,7 +4,11 @@ import keras
 
 from keras_gen import networks
 from keras_gen import presets
+from keras_gen.applications.dcgan import copy_in_data_format
+from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.models import GAN
+from keras_gen.networks.blocks import channels_last_shape
+from keras_gen.networks.sagan import attention_sides
 
 # The architecture the shipped `sagan_mnist` weights were trained with.
 SAGAN_MNIST_CONFIG = {
@@ -21,12 +25,13 @@ presets.register_preset(
 
 
 def build_sagan(image_shape=(28, 28, 1), latent_dim=128, base_filters=16, attention_resolution=None,
-                ema_decay=None, seed=None, name="sagan"):
+                ema_decay=None, seed=None, name="sagan", data_format=None, loss="hinge",
+                **gan_options):
     """A `keras_gen.models.GAN` with SAGAN networks and the hinge loss (untrained).
 
     Args:
         image_shape: `(side, side, channels)` with side 4 or 7 times a power
-            of two (e.g. 28, 32, 64).
+            of two (e.g. 28, 32, 64), in either `data_format`.
         latent_dim: latent size.
         base_filters: channels of the generator's last block and the
             discriminator's first block.
@@ -36,6 +41,13 @@ def build_sagan(image_shape=(28, 28, 1), latent_dim=128, base_filters=16, attent
         seed: seed of the latent noise.
         name: model name; the networks are `{name}_generator` and
             `{name}_discriminator`.
+        data_format: layout of the networks' images (None:
+            `keras.config.image_data_format()`); channels-first networks
+            take and make `(batch, channels, height, width)` images, with
+            the same weights.
+        loss: the adversarial objective (SAGAN: `"hinge"`).
+        **gan_options: further `keras_gen.models.GAN` arguments
+            (`gradient_penalty=`, `augmentation=`, ...).
 
     Returns:
         An uncompiled `keras_gen.models.GAN` with `loss="hinge"`; compile it
@@ -52,16 +64,22 @@ def build_sagan(image_shape=(28, 28, 1), latent_dim=128, base_filters=16, attent
     """
     if attention_resolution is None:
         attention_resolution = int(image_shape[0]) // 2
+    data_format = resolve_data_format(data_format)
+    if data_format == "channels_first":
+        height, width, channels = image_shape
+        image_shape = (channels, height, width)
     generator = networks.sagan_generator(
         image_shape=image_shape, latent_dim=latent_dim, base_filters=base_filters,
         attention_resolution=attention_resolution, name=f"{name}_generator",
+        data_format=data_format,
     )
     discriminator = networks.sagan_discriminator(
         image_shape=image_shape, base_filters=base_filters,
         attention_resolution=attention_resolution, name=f"{name}_discriminator",
+        data_format=data_format,
     )
-    return GAN(generator, discriminator, latent_dim=latent_dim, loss="hinge",
-               ema_decay=ema_decay, seed=seed, name=name)
+    return GAN(generator, discriminator, latent_dim=latent_dim, loss=loss,
+               ema_decay=ema_decay, seed=seed, name=name, **gan_options)
 
 
 def sagan_optimizers(generator_learning_rate=1e-4, discriminator_learning_rate=4e-4):
@@ -102,7 +120,10 @@ def sagan_architecture(gan):
         gan: a `keras_gen.models.GAN` with SAGAN networks.
 
     Returns:
-        A dict with `image_shape`, `latent_dim` and `base_filters`.
+        A dict with `image_shape` (channels-last, whatever the networks'
+        layout), `latent_dim`, `base_filters` and `attention_resolution`
+        (one that puts both networks' attention where it is: the side of
+        their attention maps when they agree; None without attention).
 
     Example:
 
@@ -110,16 +131,57 @@ def sagan_architecture(gan):
     keras_gen.applications.sagan.sagan_architecture(gan)["base_filters"]
     ```
     """
+    data_format = networks.network_data_format(gan.generator)
+    image_shape = channels_last_shape(tuple(gan.generator.outputs[0].shape[1:]), data_format)
     return {
-        "image_shape": tuple(gan.generator.outputs[0].shape[1:]),
+        "image_shape": image_shape,
         "latent_dim": gan.latent_dim,
         # The last generator block has `base_filters` channels.
         "base_filters": int(gan.generator.get_layer("output_norm").gamma.shape[0]),
+        "attention_resolution": _attention_resolution(gan, image_shape, data_format),
     }
 
 
+def _attention_side(network, data_format):
+    for layer in network.layers:
+        if layer.name == "attention":
+            return int(layer.output.shape[2 if data_format == "channels_first" else 1])
+    return None
+
+
+def _attention_resolution(gan, image_shape, data_format):
+    """An `attention_resolution` with which `build_sagan` attends where `gan`'s networks do.
+
+    The networks round it to their own sides (`keras_gen.networks.sagan.attention_sides`),
+    so e.g. 4 for 16x16 images attends at 8 in the generator and 4 in the discriminator.
+    """
+    found = (_attention_side(gan.generator, data_format),
+             _attention_side(gan.discriminator, data_format))
+    if None in found:
+        return None
+    candidates = (*found, *range(1, 2 * image_shape[0] + 1))
+    return next((resolution for resolution in candidates
+                 if attention_sides(image_shape, resolution) == found), None)
+
+
+def with_data_format(gan, data_format):
+    """A copy of a SAGAN `gan` whose networks use `data_format`, with the same weights and options.
+
+    The networks compute the same numbers in both layouts, so the copy's
+    images are the original's, transposed.
+
+    Example:
+
+    ```python
+    gan = keras_gen.applications.SAGAN(weights="sagan_mnist", include_discriminator=True)
+    channels_first = keras_gen.applications.sagan.with_data_format(gan, "channels_first")
+    ```
+    """
+    return copy_in_data_format(gan, data_format, build_sagan, sagan_architecture(gan))
+
+
 def SAGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None,
-          include_discriminator=False, name="sagan"):
+          include_discriminator=False, name="sagan", data_format=None):
     """Instantiates the SAGAN generator (Zhang et al. 2019), optionally pretrained.
 
     Self-attention GAN: residual generator and discriminator with spectral
@@ -145,6 +207,12 @@ def SAGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None,
             (generator and discriminator), e.g. to fine-tune with `fit()`,
             instead of the generator alone.
         name: model name.
+        data_format: layout of the networks' images, `"channels_last"` or
+            `"channels_first"` (None: `keras.config.image_data_format()`);
+            `image_shape` is `(height, width, channels)` either way. Any
+            preset or weights file loads in either layout (the weights are
+            the same; channels-first images are the channels-last ones
+            transposed).
 
     Returns:
         A `keras.Model` generator mapping `(batch, latent_dim)` to images in
@@ -170,8 +238,12 @@ def SAGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None,
         "latent_dim": latent_dim,
         "base_filters": base_filters,
     }
+    data_format = resolve_data_format(data_format)
     gan = presets.load_application(
         "SAGAN", weights, requested, SAGAN_MNIST_CONFIG,
-        build=lambda **config: build_sagan(name=name, **config), architecture_of=sagan_architecture,
+        build=lambda **config: build_sagan(name=name, data_format=data_format, **config),
+        architecture_of=sagan_architecture,
     )
+    if networks.network_data_format(gan.discriminator) != data_format:  # a preset, saved channels-last
+        gan = with_data_format(gan, data_format)
     return gan if include_discriminator else presets.inference_generator(gan)

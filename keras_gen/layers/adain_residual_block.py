@@ -4,6 +4,8 @@ import keras
 from keras import ops
 
 from keras_gen.layers.adaptive_instance_normalization import adaptive_instance_normalization
+from keras_gen.layers.adaptive_instance_normalization import instance_normalize
+from keras_gen.layers.depth_to_space import resolve_data_format
 
 PADDINGS = ("reflect", "zero")
 
@@ -12,8 +14,8 @@ PADDINGS = ("reflect", "zero")
 class AdaINResBlock(keras.layers.Layer):
     """Residual block whose two instance normalizations take their scale and bias from a style.
 
-    Called as `block([x, style_params])`, with `x` `(batch, H, W, C)` and
-    `style_params` `(batch, 4 * C)`:
+    Called as `block([x, style_params])`, with `x` `(batch, H, W, C)`
+    (channels-first: `(batch, C, H, W)`) and `style_params` `(batch, 4 * C)`:
 
         h = relu(AdaIN(conv3x3(x), scale_1, bias_1))
         y = x + AdaIN(conv3x3(h), scale_2, bias_2)
@@ -37,6 +39,9 @@ class AdaINResBlock(keras.layers.Layer):
             ResNet generators) or `"zero"` ("same" zero padding).
         epsilon: added to the variance (1e-5, PyTorch's instance norm).
         kernel_initializer: initializer of the convolution kernels.
+        data_format: `"channels_last"` or `"channels_first"` (the layout of
+            `x`); None follows `keras.config.image_data_format()`. The
+            weights and `style_params` are the same in both layouts.
         **kwargs: base `keras.layers.Layer` arguments.
 
     Returns:
@@ -59,13 +64,19 @@ class AdaINResBlock(keras.layers.Layer):
         ICCV 2017.
     """
 
-    def __init__(self, padding="reflect", epsilon=1e-5, kernel_initializer="glorot_uniform", **kwargs):
+    def __init__(self, padding="reflect", epsilon=1e-5, kernel_initializer="glorot_uniform",
+                 data_format=None, **kwargs):
         super().__init__(**kwargs)
         if padding not in PADDINGS:
             raise ValueError(f"`padding` must be one of {PADDINGS}; received {padding!r}.")
         self.padding = padding
         self.epsilon = float(epsilon)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.data_format = resolve_data_format(data_format)
+
+    @property
+    def _channels_first(self):
+        return self.data_format == "channels_first"
 
     @staticmethod
     def num_style_params(channels):
@@ -84,12 +95,14 @@ class AdaINResBlock(keras.layers.Layer):
             )
         x_shape, params_shape = (tuple(s) for s in input_shape)
         if len(x_shape) != 4 or len(params_shape) != 2:
+            layout = ("(batch, channels, height, width)" if self._channels_first
+                      else "(batch, height, width, channels)")
             raise ValueError(
-                "AdaINResBlock expects x of shape (batch, height, width, channels) and "
+                f"AdaINResBlock expects x of shape {layout} and "
                 f"style_params of shape (batch, 4 * channels); received {x_shape} and "
                 f"{params_shape}."
             )
-        channels = x_shape[-1]
+        channels = x_shape[1] if self._channels_first else x_shape[-1]
         expected = self.num_style_params(channels)
         if params_shape[-1] != expected:
             raise ValueError(
@@ -104,9 +117,8 @@ class AdaINResBlock(keras.layers.Layer):
         self.conv_1 = self._conv(channels, padding, "conv_1")
         padded = x_shape
         if self.padding == "reflect":
-            padded = (x_shape[0],) + tuple(None if d is None else d + 2 for d in x_shape[1:3]) + (
-                channels,
-            )
+            padded = tuple(d + 2 if axis in self._spatial_axes and d is not None else d
+                           for axis, d in enumerate(x_shape))
         self.conv_0.build(padded)
         self.conv_1.build(padded)
         self.built = True
@@ -121,13 +133,27 @@ class AdaINResBlock(keras.layers.Layer):
                 keras.initializers.serialize(self.kernel_initializer)
             ),
             dtype=self.dtype_policy,
+            data_format=self.data_format,
             name=name,
         )
 
+    @property
+    def _spatial_axes(self):
+        return (2, 3) if self._channels_first else (1, 2)
+
     def _conv_padded(self, conv, x):
         if self.padding == "reflect":
-            x = ops.pad(x, [(0, 0), (1, 1), (1, 1), (0, 0)], mode="reflect")
+            pad_width = [(1, 1) if axis in self._spatial_axes else (0, 0) for axis in range(4)]
+            x = ops.pad(x, pad_width, mode="reflect")
         return conv(x)
+
+    def _adain(self, x, scale, bias):
+        if not self._channels_first:
+            return adaptive_instance_normalization(x, scale, bias, self.epsilon)
+        normalized = instance_normalize(x, self.epsilon, self.data_format)
+        # The (batch, C, 1, 1) bias first: Keras's TensorFlow `add` reads a bias-like
+        # second operand (batch 1) as channels-last when the map is as wide as it has channels.
+        return bias[:, :, None, None] + normalized * scale[:, :, None, None]
 
     def call(self, inputs):
         x, style_params = inputs
@@ -135,9 +161,9 @@ class AdaINResBlock(keras.layers.Layer):
         style_params = ops.cast(style_params, self.compute_dtype)
         scale_0, bias_0, scale_1, bias_1 = ops.split(style_params, 4, axis=-1)
         h = self._conv_padded(self.conv_0, x)
-        h = ops.relu(adaptive_instance_normalization(h, scale_0, bias_0, self.epsilon))
+        h = ops.relu(self._adain(h, scale_0, bias_0))
         h = self._conv_padded(self.conv_1, h)
-        h = adaptive_instance_normalization(h, scale_1, bias_1, self.epsilon)
+        h = self._adain(h, scale_1, bias_1)
         return x + h
 
     def compute_output_shape(self, input_shape):
@@ -149,4 +175,5 @@ class AdaINResBlock(keras.layers.Layer):
             "padding": self.padding,
             "epsilon": self.epsilon,
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            "data_format": self.data_format,
         }

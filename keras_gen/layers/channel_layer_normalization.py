@@ -2,6 +2,8 @@
 
 import keras
 
+from keras_gen.layers.depth_to_space import resolve_data_format
+
 
 @keras.saving.register_keras_serializable(package="keras_gen")
 class ChannelLayerNormalization(keras.layers.GroupNormalization):
@@ -19,13 +21,17 @@ class ChannelLayerNormalization(keras.layers.GroupNormalization):
     and not MUNIT's layer. `keras.layers.LayerNormalization()` (`axis=-1`)
     normalizes each pixel over its channels only. The computation wanted is
     `keras.layers.GroupNormalization(groups=1)`, which this layer is, with
-    the group count fixed, channels-last 4D inputs checked, PyTorch's epsilon
-    and a name that says what it is. Statistics are taken in float32 under
-    mixed precision (as Keras's group normalization does) and the output is
-    in the compute dtype.
+    the group count fixed, 4D inputs checked, the channel axis set by
+    `data_format`, PyTorch's epsilon and a name that says what it is.
+    Statistics are taken in float32 under mixed precision (as Keras's group
+    normalization does) and the output is in the compute dtype.
 
     Args:
         epsilon: added to the variance (1e-5).
+        data_format: `"channels_last"` (maps `(batch, H, W, C)`) or
+            `"channels_first"` (`(batch, C, H, W)`); None follows
+            `keras.config.image_data_format()`. `gamma` and `beta` are `(C,)`
+            in both layouts.
         center: learn the per-channel `beta`.
         scale: learn the per-channel `gamma`.
         beta_initializer, gamma_initializer, beta_regularizer,
@@ -49,21 +55,25 @@ class ChannelLayerNormalization(keras.layers.GroupNormalization):
         Image-to-Image Translation", ECCV 2018 (https://arxiv.org/abs/1804.04732).
     """
 
-    def __init__(self, epsilon=1e-5, **kwargs):
+    def __init__(self, epsilon=1e-5, data_format=None, **kwargs):
         for fixed in ("groups", "axis"):
             if fixed in kwargs:
                 raise ValueError(
-                    f"ChannelLayerNormalization fixes `{fixed}` (one group, channels "
-                    "last); use keras.layers.GroupNormalization to choose it."
+                    f"ChannelLayerNormalization fixes `{fixed}` (one group, on the channel "
+                    "axis of `data_format`); use keras.layers.GroupNormalization to choose it."
                 )
-        super().__init__(groups=1, axis=-1, epsilon=epsilon, **kwargs)
+        data_format = resolve_data_format(data_format)
+        axis = 1 if data_format == "channels_first" else -1
+        super().__init__(groups=1, axis=axis, epsilon=epsilon, **kwargs)
+        self.data_format = data_format
 
     def build(self, input_shape):
         if len(input_shape) != 4:
+            layout = ("(batch, channels, height, width)" if self.data_format == "channels_first"
+                      else "(batch, height, width, channels)")
             raise ValueError(
-                "ChannelLayerNormalization expects feature maps (batch, height, width, "
-                f"channels); received shape {tuple(input_shape)}. For vectors use "
-                "keras.layers.LayerNormalization."
+                f"ChannelLayerNormalization expects feature maps {layout}; received shape "
+                f"{tuple(input_shape)}. For vectors use keras.layers.LayerNormalization."
             )
         super().build(input_shape)
 
@@ -71,4 +81,5 @@ class ChannelLayerNormalization(keras.layers.GroupNormalization):
         config = super().get_config()
         config.pop("groups")
         config.pop("axis")
+        config["data_format"] = self.data_format
         return config

@@ -23,7 +23,9 @@ class ConditionalBatchNormalization(keras.layers.Layer):
       kernels default to zeros so the layer starts as plain batch norm;
       BigGAN uses orthogonal initialisation here.
 
-    Only channels-last inputs are supported (normalization over the last axis).
+    `axis` is the channel axis: -1 for channels-last maps (default), 1 for
+    channels-first ones; the statistics, the gain and the bias are per
+    channel on that axis, with the same weights in either layout.
 
     Args:
         num_classes: number of classes, or `None` for the linear projection of
@@ -32,6 +34,7 @@ class ConditionalBatchNormalization(keras.layers.Layer):
         epsilon: added to the variance (Keras default 1e-3; BigGAN uses 1e-5).
         projection_initializer: initializer of the projection kernels when
             `num_classes=None`.
+        axis: the channel axis of `x` (-1, or 1 for channels-first maps).
         **kwargs: base `keras.layers.Layer` arguments.
 
     Returns:
@@ -60,6 +63,7 @@ class ConditionalBatchNormalization(keras.layers.Layer):
         momentum=0.99,
         epsilon=1e-3,
         projection_initializer="zeros",
+        axis=-1,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -72,7 +76,14 @@ class ConditionalBatchNormalization(keras.layers.Layer):
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
         self.projection_initializer = keras.initializers.get(projection_initializer)
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise ValueError(
+                f"`axis` must be an int, the channel axis (-1, or 1 for channels-first maps). "
+                f"Received: axis={axis!r}"
+            )
+        self.axis = axis
         self.batch_norm = keras.layers.BatchNormalization(
+            axis=axis,
             center=False,
             scale=False,
             momentum=self.momentum,
@@ -88,7 +99,13 @@ class ConditionalBatchNormalization(keras.layers.Layer):
                 f" Received input shape {input_shape}"
             )
         x_shape, condition_shape = input_shape
-        channels = x_shape[-1]
+        rank = len(x_shape)
+        if not -rank <= self.axis < rank or self.axis % rank == 0:  # out of range, or the batch
+            raise ValueError(
+                f"`axis={self.axis}` is not a channel axis of x with shape {x_shape} "
+                "(use -1 for channels-last maps, 1 for channels-first ones)."
+            )
+        channels = x_shape[self.axis]
         self.batch_norm.build(x_shape)
         if self.num_classes is not None:
             self.gain = self.add_weight(
@@ -127,8 +144,12 @@ class ConditionalBatchNormalization(keras.layers.Layer):
             condition = ops.cast(condition, self.compute_dtype)
             gain = 1.0 + ops.matmul(condition, self.gain)
             bias = ops.matmul(condition, self.bias)
-        # (batch, channels) -> (batch, 1, ..., 1, channels)
-        broadcast_shape = (-1,) + (1,) * (len(x.shape) - 2) + (x.shape[-1],)
+        # (batch, channels) -> (batch, 1, ..., channels, ..., 1), channels on `axis`.
+        rank = len(x.shape)
+        channel_axis = self.axis % rank
+        broadcast_shape = tuple(
+            -1 if i == 0 else x.shape[i] if i == channel_axis else 1 for i in range(rank)
+        )
         gain = ops.cast(ops.reshape(gain, broadcast_shape), normalized.dtype)
         bias = ops.cast(ops.reshape(bias, broadcast_shape), normalized.dtype)
         return normalized * gain + bias
@@ -142,6 +163,7 @@ class ConditionalBatchNormalization(keras.layers.Layer):
             "num_classes": self.num_classes,
             "momentum": self.momentum,
             "epsilon": self.epsilon,
+            "axis": self.axis,
             "projection_initializer": keras.initializers.serialize(
                 self.projection_initializer
             ),

@@ -4,12 +4,13 @@ import keras
 from keras import ops
 
 from keras_gen.layers.adaptive_instance_normalization import instance_normalize
+from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.layers.spectral_normalization import SpectralNormalization
 
 NORMS = ("batch", "instance")
 
 
-def resize_nearest(images, height, width):
+def resize_nearest(images, height, width, data_format=None):
     """Resizes `images` `(batch, h, w, c)` to `(batch, height, width, c)` by nearest neighbour.
 
     Output pixel `i` takes input pixel `floor((i + 0.5) * h / height)`: the
@@ -22,6 +23,9 @@ def resize_nearest(images, height, width):
         images: a 4D tensor.
         height: output height (an int or a scalar tensor).
         width: output width.
+        data_format: `"channels_last"` or `"channels_first"` (then `images`
+            are `(batch, c, h, w)`); None follows
+            `keras.config.image_data_format()`.
 
     Returns:
         The resized tensor, in the dtype of `images`.
@@ -34,7 +38,8 @@ def resize_nearest(images, height, width):
     ```
     """
     shape = ops.shape(images)
-    for axis, size in ((1, height), (2, width)):
+    height_axis = 2 if resolve_data_format(data_format) == "channels_first" else 1
+    for axis, size in ((height_axis, height), (height_axis + 1, width)):
         source = shape[axis]
         if isinstance(source, int) and isinstance(size, int) and source == size:
             continue
@@ -64,7 +69,39 @@ def _check_classes(num_classes):
     return int(num_classes)
 
 
-def _split_input_shapes(layer_name, input_shape, num_classes):
+def _channel_index(data_format):
+    return 1 if data_format == "channels_first" else 3
+
+
+def _with_channels(shape, channels, data_format):
+    """`shape` (4D) with its channel entry replaced by `channels`."""
+    shape = list(shape)
+    shape[_channel_index(data_format)] = channels
+    return tuple(shape)
+
+
+def _check_tensorflow_offsets(layer_name, data_format, x_shape, biased_filters):
+    """Raises where Keras's TensorFlow backend would add a convolution bias on the wrong axis.
+
+    The layer's own convolutions are not seen by
+    `keras_gen.networks.blocks.check_channels_first_offsets`, which reads a
+    network's layers: a channels-first map as wide as its channel count gets
+    its bias added along the width on TensorFlow.
+    """
+    if keras.backend.backend() != "tensorflow" or data_format != "channels_first":
+        return
+    width = x_shape[3]
+    if width is not None and width in biased_filters:
+        raise ValueError(
+            f"{layer_name} makes channels-first maps {width} pixels wide with {width} "
+            "channels; Keras's TensorFlow backend adds a convolution bias along the width of "
+            "such maps (it reads them as channels-last), so the layer would compute wrong "
+            "values. On TensorFlow, use data_format='channels_last', or choose sizes or filter "
+            "counts whose widths differ from the channel counts."
+        )
+
+
+def _split_input_shapes(layer_name, input_shape, num_classes, data_format="channels_last"):
     """Checks `[x_shape, label_map_shape]` and returns them."""
     if (
         not isinstance(input_shape, (list, tuple))
@@ -77,24 +114,29 @@ def _split_input_shapes(layer_name, input_shape, num_classes):
         )
     x_shape, label_shape = (tuple(s) for s in input_shape)
     if len(x_shape) != 4 or len(label_shape) != 4:
+        layouts = (("(batch, channels, height, width)", "(batch, num_classes, height', width')")
+                   if data_format == "channels_first"
+                   else ("(batch, height, width, channels)", "(batch, height', width', num_classes)"))
         raise ValueError(
-            f"{layer_name} expects x of shape (batch, height, width, channels) and a "
-            "one-hot label_map of shape (batch, height', width', num_classes); "
+            f"{layer_name} expects x of shape {layouts[0]} and a one-hot label_map of "
+            f"shape {layouts[1]}; "
             f"received ranks {len(x_shape)} and {len(label_shape)} (shapes {x_shape} "
             f"and {label_shape}). Add the missing axes, e.g. one-hot encode integer "
             "label maps with keras.ops.one_hot."
         )
-    if x_shape[-1] is None or label_shape[-1] is None:
+    channel = _channel_index(data_format)
+    classes = label_shape[channel]
+    if x_shape[channel] is None or classes is None:
         raise ValueError(
             f"{layer_name} needs known channel counts; received x shape {x_shape} "
             f"and label_map shape {label_shape}."
         )
-    if num_classes is not None and label_shape[-1] != num_classes:
+    if num_classes is not None and classes != num_classes:
         raise ValueError(
             f"{layer_name} was built for num_classes={num_classes} but the label "
-            f"map has {label_shape[-1]} channels (shape {label_shape}). One-hot "
+            f"map has {classes} channels (shape {label_shape}). One-hot "
             f"encode the labels with {num_classes} classes, or set "
-            f"num_classes={label_shape[-1]} (or None)."
+            f"num_classes={classes} (or None)."
         )
     return x_shape, label_shape
 
@@ -125,6 +167,9 @@ class SPADE(keras.layers.Layer):
     SPADE is the normalization with a learned per-channel affine map (the
     paper's remark that SPADE generalises conditional normalizations).
 
+    With `data_format="channels_first"`, `x` is `(batch, C, H, W)` and the
+    label map `(batch, num_classes, H', W')`; the weights are the same.
+
     The modulation convolutions are plain (not spectrally normalized); the
     paper's spectral normalization belongs to the generator's main
     convolutions, which `keras_gen.layers.SPADEResBlock` wraps.
@@ -139,6 +184,9 @@ class SPADE(keras.layers.Layer):
             (0.9, PyTorch's 0.1 in Keras's convention).
         epsilon: added to the variance (1e-5, PyTorch's default).
         kernel_initializer: initializer of the convolution kernels.
+        data_format: `"channels_last"` or `"channels_first"` (the layout of
+            `x` and of the label map); None follows
+            `keras.config.image_data_format()`.
         **kwargs: base `keras.layers.Layer` arguments.
 
     Returns:
@@ -167,10 +215,12 @@ class SPADE(keras.layers.Layer):
         momentum=0.9,
         epsilon=1e-5,
         kernel_initializer="glorot_uniform",
+        data_format=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
         _check_norm(norm)
+        self.data_format = resolve_data_format(data_format)
         self.hidden_filters = int(hidden_filters)
         self.norm = norm
         self.kernel_size = int(kernel_size)
@@ -181,6 +231,7 @@ class SPADE(keras.layers.Layer):
         self.batch_norm = None
         if norm == "batch":
             self.batch_norm = keras.layers.BatchNormalization(
+                axis=1 if self.data_format == "channels_first" else -1,
                 center=False,
                 scale=False,
                 momentum=self.momentum,
@@ -200,17 +251,23 @@ class SPADE(keras.layers.Layer):
                 keras.initializers.serialize(self.kernel_initializer)
             ),
             dtype=self.dtype_policy,
+            data_format=self.data_format,
             name=name,
         )
 
     def build(self, input_shape):
-        x_shape, label_shape = _split_input_shapes("SPADE", input_shape, self.num_classes)
-        channels = x_shape[-1]
+        x_shape, label_shape = _split_input_shapes(
+            "SPADE", input_shape, self.num_classes, self.data_format)
+        channel = _channel_index(self.data_format)
+        channels = x_shape[channel]
+        _check_tensorflow_offsets(
+            f"SPADE {self.name!r}", self.data_format, x_shape, (channels, self.hidden_filters))
         if self.batch_norm is not None:
             self.batch_norm.build(x_shape)
-        resized = (label_shape[0],) + tuple(x_shape[1:3]) + (label_shape[-1],)
+        resized = _with_channels(x_shape, label_shape[channel], self.data_format)
+        resized = (label_shape[0],) + resized[1:]
         self.shared_conv.build(resized)
-        hidden_shape = resized[:3] + (self.hidden_filters,)
+        hidden_shape = _with_channels(resized, self.hidden_filters, self.data_format)
         self.gamma_conv = self._conv(channels, "gamma_conv")
         self.beta_conv = self._conv(channels, "beta_conv")
         self.gamma_conv.build(hidden_shape)
@@ -220,8 +277,10 @@ class SPADE(keras.layers.Layer):
     def modulation(self, x, label_map):
         """Returns `(gamma, beta)`, each with `x`'s shape, from `label_map`."""
         shape = ops.shape(x)
+        height_axis = 2 if self.data_format == "channels_first" else 1
         label_map = ops.cast(label_map, self.compute_dtype)
-        label_map = resize_nearest(label_map, shape[1], shape[2])
+        label_map = resize_nearest(
+            label_map, shape[height_axis], shape[height_axis + 1], self.data_format)
         hidden = self.shared_conv(label_map)
         return self.gamma_conv(hidden), self.beta_conv(hidden)
 
@@ -231,7 +290,7 @@ class SPADE(keras.layers.Layer):
         if self.batch_norm is not None:
             normalized = self.batch_norm(x, training=training)
         else:
-            normalized = instance_normalize(x, self.epsilon)
+            normalized = instance_normalize(x, self.epsilon, self.data_format)
         gamma, beta = self.modulation(x, label_map)
         return normalized * (1.0 + gamma) + beta
 
@@ -248,6 +307,7 @@ class SPADE(keras.layers.Layer):
             "momentum": self.momentum,
             "epsilon": self.epsilon,
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            "data_format": self.data_format,
         }
 
 
@@ -256,7 +316,8 @@ class SPADEResBlock(keras.layers.Layer):
     """The SPADE residual block of the GauGAN generator.
 
     Called as `block([x, label_map], training=...)`; maps `(batch, H, W, C)`
-    to `(batch, H, W, filters)`:
+    to `(batch, H, W, filters)` (channels-first: `(batch, C, H, W)` to
+    `(batch, filters, H, W)`, the label map `(batch, num_classes, H', W')`):
 
         h = conv3x3(lrelu(SPADE(x)))             # to `filters` channels
         h = conv3x3(lrelu(SPADE(h)))
@@ -282,6 +343,9 @@ class SPADEResBlock(keras.layers.Layer):
         momentum: moving-statistics momentum of batch norm (0.9).
         epsilon: normalization epsilon (1e-5).
         kernel_initializer: initializer of every convolution kernel.
+        data_format: `"channels_last"` or `"channels_first"`; None follows
+            `keras.config.image_data_format()`. The weights are the same in
+            both layouts.
         **kwargs: base `keras.layers.Layer` arguments.
 
     Returns:
@@ -312,12 +376,14 @@ class SPADEResBlock(keras.layers.Layer):
         momentum=0.9,
         epsilon=1e-5,
         kernel_initializer="glorot_uniform",
+        data_format=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
         if isinstance(filters, bool) or int(filters) != filters or filters < 1:
             raise ValueError(f"`filters` must be a positive integer; received {filters!r}.")
         _check_norm(norm)
+        self.data_format = resolve_data_format(data_format)
         self.filters = int(filters)
         self.hidden_filters = int(hidden_filters)
         self.norm = norm
@@ -342,6 +408,7 @@ class SPADEResBlock(keras.layers.Layer):
             epsilon=self.epsilon,
             kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
             dtype=self.dtype_policy,
+            data_format=self.data_format,
             name=name,
         )
 
@@ -355,6 +422,7 @@ class SPADEResBlock(keras.layers.Layer):
                 keras.initializers.serialize(self.kernel_initializer)
             ),
             dtype=self.dtype_policy,
+            data_format=self.data_format,
             name=name,
         )
         if self.spectral_norm:
@@ -363,14 +431,16 @@ class SPADEResBlock(keras.layers.Layer):
 
     def build(self, input_shape):
         x_shape, label_shape = _split_input_shapes(
-            "SPADEResBlock", input_shape, self.num_classes
+            "SPADEResBlock", input_shape, self.num_classes, self.data_format
         )
-        out_shape = x_shape[:3] + (self.filters,)
+        _check_tensorflow_offsets(
+            f"SPADEResBlock {self.name!r}", self.data_format, x_shape, (self.filters,))
+        out_shape = _with_channels(x_shape, self.filters, self.data_format)
         self.spade_0.build([x_shape, label_shape])
         self.conv_0.build(x_shape)
         self.spade_1.build([out_shape, label_shape])
         self.conv_1.build(out_shape)
-        self.learned_shortcut = x_shape[-1] != self.filters
+        self.learned_shortcut = x_shape[_channel_index(self.data_format)] != self.filters
         if self.learned_shortcut:
             self.spade_shortcut = self._spade("spade_shortcut")
             self.conv_shortcut = self._conv(1, False, "conv_shortcut")
@@ -395,7 +465,7 @@ class SPADEResBlock(keras.layers.Layer):
         return h + shortcut
 
     def compute_output_shape(self, input_shape):
-        return tuple(input_shape[0])[:-1] + (self.filters,)
+        return _with_channels(input_shape[0], self.filters, self.data_format)
 
     def get_config(self):
         return {
@@ -409,4 +479,5 @@ class SPADEResBlock(keras.layers.Layer):
             "momentum": self.momentum,
             "epsilon": self.epsilon,
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            "data_format": self.data_format,
         }

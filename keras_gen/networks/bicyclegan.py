@@ -19,13 +19,20 @@ plus a shortcut `avg-pool 2 -> conv1x1`, filters `base_filters * min(4, k)`
 into block `k` and `base_filters * min(4, k + 1)` out of it, a LeakyReLU,
 global average pooling and two linear heads: the mean and the
 log-variance of the Gaussian `q(z | B)`.
+
+Both builders take `data_format`: with `"channels_first"` the images are
+`(channels, height, width)` and the weights the same as channels-last.
 """
 
 import math
 
 import keras
 
+from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.networks.blocks import batch_norm
+from keras_gen.networks.blocks import channel_axis
+from keras_gen.networks.blocks import channels_last_shape
+from keras_gen.networks.blocks import check_channels_first_offsets
 from keras_gen.networks.blocks import check_image_shape
 from keras_gen.networks.blocks import check_upsampling
 from keras_gen.networks.blocks import instance_norm
@@ -49,7 +56,8 @@ def _check_norm(norm):
 def _check_halvings(value, name, input_shape, extra=0):
     """`value` as an int >= 1 such that `2**(value + extra)` divides the height and width.
 
-    `extra` counts the halvings the network makes besides the `value` ones.
+    `input_shape` is channels-last; `extra` counts the halvings the network
+    makes besides the `value` ones.
     """
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"`{name}` must be an int >= 1; received {value!r}.")
@@ -75,6 +83,7 @@ def bicyclegan_generator(
     upsampling="resize",
     dropout=0.0,
     name="bicyclegan_generator",
+    data_format=None,
 ):
     """Builds BicycleGAN's generator: a U-Net with the latent code added at every encoder level.
 
@@ -102,6 +111,11 @@ def bicyclegan_generator(
         dropout: dropout rate of the three innermost decoder blocks (0: the
             reference code trains without dropout).
         name: model name.
+        data_format: `"channels_last"` or `"channels_first"` (then
+            `input_shape` and the images are `(channels, height, width)`, and
+            the code is tiled to `(latent_dim, h, w)`); None follows
+            `keras.config.image_data_format()`. The weights are the same in
+            both layouts.
 
     Returns:
         A functional `keras.Model` taking `[image, z]`, image
@@ -120,7 +134,10 @@ def bicyclegan_generator(
         Zhu et al., "Toward Multimodal Image-to-Image Translation", NeurIPS
         2017 (https://arxiv.org/abs/1711.11586), Sec. 3.5 and appendix.
     """
-    height, width, channels = check_image_shape(input_shape, "input_shape")
+    data_format = resolve_data_format(data_format)
+    first = data_format == "channels_first"
+    input_shape = check_image_shape(input_shape, "input_shape")
+    height, width, channels = channels_last_shape(input_shape, data_format)
     latent_dim = positive_int(latent_dim, "latent_dim")
     output_channels = channels if output_channels is None else positive_int(output_channels, "output_channels")
     base_filters = positive_int(base_filters, "base_filters")
@@ -136,11 +153,13 @@ def bicyclegan_generator(
         )
     if num_downsamples is None:
         num_downsamples = int(math.log2(min(height, width)))
-    num_downsamples = _check_halvings(num_downsamples, "num_downsamples", input_shape)
+    num_downsamples = _check_halvings(
+        num_downsamples, "num_downsamples", (height, width, channels))
 
-    image = keras.Input(shape=(height, width, channels), name="input_image")
+    image = keras.Input(shape=input_shape, name="input_image")
     z = keras.Input(shape=(latent_dim,), name="latent_code")
-    z_map = keras.layers.Reshape((1, 1, latent_dim), name="latent_map")(z)
+    z_map = keras.layers.Reshape((latent_dim, 1, 1) if first else (1, 1, latent_dim),
+                                 name="latent_map")(z)
     x = image
     skips = []
     for level in range(num_downsamples):
@@ -149,7 +168,7 @@ def bicyclegan_generator(
         x = unet_down_block(
             x, unet_filters(base_filters, level), level,
             norm=make_norm if use_norm else None, use_bias=not (use_norm and norm == "batch"),
-            z_map=z_map,
+            z_map=z_map, data_format=data_format,
         )
         skips.append(x)
 
@@ -159,10 +178,11 @@ def bicyclegan_generator(
         x = unet_up_block(
             x, skip, unet_filters(base_filters, level), level, upsampling,
             norm=make_norm, use_bias=norm != "batch", dropout=dropout if index < 3 else 0.0,
+            data_format=data_format,
         )
 
-    outputs = unet_output_block(x, output_channels, upsampling)
-    return keras.Model([image, z], outputs, name=name)
+    outputs = unet_output_block(x, output_channels, upsampling, data_format)
+    return check_channels_first_offsets(keras.Model([image, z], outputs, name=name))
 
 
 def bicyclegan_encoder(
@@ -172,6 +192,7 @@ def bicyclegan_encoder(
     num_blocks=None,
     norm="instance",
     name="bicyclegan_encoder",
+    data_format=None,
 ):
     """Builds BicycleGAN's ResNet encoder: an image B to the Gaussian `q(z | B)`.
 
@@ -190,6 +211,10 @@ def bicyclegan_encoder(
             width must be multiples of `2**(num_blocks + 1)`.
         norm: `"instance"` (the reference code's default), `"batch"` or None.
         name: model name.
+        data_format: `"channels_last"` or `"channels_first"` (then
+            `input_shape` and the images are `(channels, height, width)`);
+            None follows `keras.config.image_data_format()`. The weights are
+            the same in both layouts.
 
     Returns:
         A functional `keras.Model` mapping `(batch, height, width, channels)`
@@ -207,22 +232,28 @@ def bicyclegan_encoder(
         Zhu et al., "Toward Multimodal Image-to-Image Translation", NeurIPS
         2017 (https://arxiv.org/abs/1711.11586), Sec. 3.5 and appendix.
     """
-    height, width, channels = check_image_shape(input_shape, "input_shape")
+    data_format = resolve_data_format(data_format)
+    input_shape = check_image_shape(input_shape, "input_shape")
+    height, width, channels = channels_last_shape(input_shape, data_format)
     latent_dim = positive_int(latent_dim, "latent_dim")
     base_filters = positive_int(base_filters, "base_filters")
     make_norm = _check_norm(norm)
     if num_blocks is None:
         num_blocks = max(1, int(math.log2(min(height, width))) - 4)
     # The first convolution halves the size once more than the blocks.
-    num_blocks = _check_halvings(num_blocks, "num_blocks", input_shape, extra=1)
+    num_blocks = _check_halvings(num_blocks, "num_blocks", (height, width, channels), extra=1)
+    axis = channel_axis(data_format)
 
     def conv(filters, kernel_size, name, strides=1):
         return keras.layers.Conv2D(
             filters, kernel_size, strides=strides, padding="same",
-            kernel_initializer=normal_init(), name=name,
+            kernel_initializer=normal_init(), name=name, data_format=data_format,
         )
 
-    image = keras.Input(shape=(height, width, channels), name="input_image")
+    def pool(name):
+        return keras.layers.AveragePooling2D(2, name=name, data_format=data_format)
+
+    image = keras.Input(shape=input_shape, name="input_image")
     x = conv(base_filters, 4, "stem_conv", strides=2)(image)
     for block in range(1, num_blocks + 1):
         filters_in = base_filters * min(4, block)
@@ -230,23 +261,23 @@ def bicyclegan_encoder(
         prefix = f"block{block}"
         h = x
         if make_norm is not None:
-            h = make_norm(f"{prefix}_norm1")(h)
+            h = make_norm(f"{prefix}_norm1", axis)(h)
         h = keras.layers.LeakyReLU(0.2, name=f"{prefix}_lrelu1")(h)
         h = conv(filters_in, 3, f"{prefix}_conv1")(h)
         if make_norm is not None:
-            h = make_norm(f"{prefix}_norm2")(h)
+            h = make_norm(f"{prefix}_norm2", axis)(h)
         h = keras.layers.LeakyReLU(0.2, name=f"{prefix}_lrelu2")(h)
         h = conv(filters_out, 3, f"{prefix}_conv2")(h)
-        h = keras.layers.AveragePooling2D(2, name=f"{prefix}_pool")(h)
-        shortcut = keras.layers.AveragePooling2D(2, name=f"{prefix}_shortcut_pool")(x)
+        h = pool(f"{prefix}_pool")(h)
+        shortcut = pool(f"{prefix}_shortcut_pool")(x)
         shortcut = conv(filters_out, 1, f"{prefix}_shortcut_conv")(shortcut)
         x = keras.layers.Add(name=f"{prefix}_add")([h, shortcut])
     x = keras.layers.LeakyReLU(0.2, name="output_lrelu")(x)
-    x = keras.layers.GlobalAveragePooling2D(name="global_pool")(x)
+    x = keras.layers.GlobalAveragePooling2D(name="global_pool", data_format=data_format)(x)
     mean = keras.layers.Dense(
         latent_dim, kernel_initializer=normal_init(), dtype="float32", name="mean"
     )(x)
     log_var = keras.layers.Dense(
         latent_dim, kernel_initializer=normal_init(), dtype="float32", name="log_var"
     )(x)
-    return keras.Model(image, [mean, log_var], name=name)
+    return check_channels_first_offsets(keras.Model(image, [mean, log_var], name=name))

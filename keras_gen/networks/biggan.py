@@ -2,7 +2,8 @@
 
 The discriminator of BigGAN is the SAGAN residual discriminator with a
 projection head: use `keras_gen.networks.sagan_discriminator(...,
-num_classes=..., kernel_initializer="orthogonal")`.
+num_classes=..., kernel_initializer="orthogonal")`. Both take
+`data_format="channels_first"`, with the same weights as channels-last.
 """
 
 import keras
@@ -10,12 +11,18 @@ import numpy as np
 from keras import ops
 
 from keras_gen.layers.conditional_batch_normalization import ConditionalBatchNormalization
+from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.layers.self_attention import SelfAttention2D
 from keras_gen.losses.regularizers import OrthogonalRegularizer
 from keras_gen.networks.blocks import LayerFactory
+from keras_gen.networks.blocks import channel_axis
+from keras_gen.networks.blocks import channels_last_shape
+from keras_gen.networks.blocks import check_channels_first_offsets
 from keras_gen.networks.blocks import closest_resolution
 from keras_gen.networks.blocks import image_geometry
 from keras_gen.networks.blocks import residual_up_block
+from keras_gen.networks.sagan import dense_to_map
+from keras_gen.networks.sagan import generator_sides
 
 
 def biggan_generator(
@@ -29,6 +36,7 @@ def biggan_generator(
     spectral_norm=True,
     orthogonal_regularization=None,
     name="biggan_generator",
+    data_format=None,
 ):
     """Builds the BigGAN generator: shared class embedding, hierarchical latents.
 
@@ -62,6 +70,10 @@ def biggan_generator(
             every kernel (BigGAN: 1e-4), or `None`; the penalties appear in
             `model.losses`.
         name: model name.
+        data_format: `"channels_last"` or `"channels_first"` (then
+            `image_shape` and the images are `(channels, height, width)`);
+            None follows `keras.config.image_data_format()`. The weights are
+            the same in both layouts.
 
     Returns:
         A functional `keras.Model` with inputs `[z, labels]` (`z` of shape
@@ -81,7 +93,8 @@ def biggan_generator(
         Brock, Donahue & Simonyan, "Large Scale GAN Training for High Fidelity
         Natural Image Synthesis", ICLR 2019.
     """
-    side, channels, base, doublings = image_geometry(image_shape)
+    data_format = resolve_data_format(data_format)
+    side, channels, base, doublings = image_geometry(channels_last_shape(image_shape, data_format))
     if not isinstance(num_classes, int) or num_classes < 1:
         raise ValueError(
             f"BigGAN is class-conditional: `num_classes` must be a positive int; "
@@ -97,10 +110,10 @@ def biggan_generator(
     regularizer = None
     if orthogonal_regularization:
         regularizer = OrthogonalRegularizer(orthogonal_regularization)
-    layers = LayerFactory("orthogonal", spectral_norm, regularizer)
+    layers = LayerFactory("orthogonal", spectral_norm, regularizer, data_format=data_format)
+    axis = channel_axis(data_format)
     filters = [base_filters * min(2 ** (doublings - level), 8) for level in range(doublings + 1)]
-    sides = [base * 2**level for level in range(doublings + 1)]
-    attention_level = closest_resolution(attention_resolution, sides[1:])
+    attention_level = closest_resolution(attention_resolution, generator_sides(base, doublings))
 
     z = keras.Input((latent_dim,), name="z")
     labels = keras.Input((), dtype="int32", name="labels")
@@ -114,7 +127,7 @@ def biggan_generator(
     chunks = [z[:, i * chunk : (i + 1) * chunk] for i in range(num_chunks)]
 
     x = layers.dense(base * base * filters[0], "dense")(chunks[0])
-    x = keras.layers.Reshape((base, base, filters[0]), name="dense_reshape")(x)
+    x = dense_to_map(x, base, filters[0], data_format, "dense_reshape")
     for level in range(1, doublings + 1):
         if hierarchical:
             condition = keras.layers.Concatenate(name=f"block{level}_condition")(
@@ -129,19 +142,21 @@ def biggan_generator(
                 momentum=0.9,
                 epsilon=1e-5,
                 projection_initializer="orthogonal",
+                axis=axis,
                 name=norm_name,
             )([h, condition])
 
         x = residual_up_block(x, filters[level], normalize, layers, f"block{level}")
         if attention_level == level - 1:
             x = SelfAttention2D(
-                value_channels_ratio=2, use_spectral_norm=spectral_norm, name="attention"
+                value_channels_ratio=2, use_spectral_norm=spectral_norm, data_format=data_format,
+                name="attention",
             )(x)
-    x = keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name="output_norm")(x)
+    x = keras.layers.BatchNormalization(axis=axis, momentum=0.9, epsilon=1e-5, name="output_norm")(x)
     x = keras.layers.ReLU(name="output_relu")(x)
     x = layers.conv(channels, 3, "output_conv")(x)
     outputs = keras.layers.Activation("tanh", dtype="float32", name="images")(x)
-    return keras.Model([z, labels], outputs, name=name)
+    return check_channels_first_offsets(keras.Model([z, labels], outputs, name=name))
 
 
 def truncated_normal_latents(num_samples, latent_dim, truncation=None, seed=None):

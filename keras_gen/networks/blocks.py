@@ -123,6 +123,9 @@ class LayerFactory:
             instance (so an unseeded initializer draws new values per layer).
         spectral_norm: wrap layers in `keras_gen.layers.SpectralNormalization`.
         kernel_regularizer: optional regularizer for every kernel.
+        data_format: layout of the convolutions (None:
+            `keras.config.image_data_format()`); the residual blocks below
+            follow it too.
 
     Example:
 
@@ -132,12 +135,14 @@ class LayerFactory:
     ```
     """
 
-    def __init__(self, kernel_initializer, spectral_norm=True, kernel_regularizer=None):
+    def __init__(self, kernel_initializer, spectral_norm=True, kernel_regularizer=None,
+                 data_format=None):
         self.kernel_initializer = keras.initializers.serialize(
             keras.initializers.get(kernel_initializer)
         )
         self.spectral_norm = spectral_norm
         self.kernel_regularizer = kernel_regularizer
+        self.data_format = resolve_data_format(data_format)
 
     def _kwargs(self):
         # A fresh initializer per layer, so that unseeded ones draw new values.
@@ -149,7 +154,8 @@ class LayerFactory:
     def conv(self, filters, kernel_size, name):
         """A 'same'-padded `Conv2D`, spectrally normalized if the factory says so."""
         return with_spectral_norm(
-            keras.layers.Conv2D(filters, kernel_size, padding="same", name=name, **self._kwargs()),
+            keras.layers.Conv2D(filters, kernel_size, padding="same", name=name,
+                                data_format=self.data_format, **self._kwargs()),
             self.spectral_norm,
         )
 
@@ -247,7 +253,8 @@ def check_channels_first_offsets(model):
     equals its channel count, `(batch, c, h, c)`, then gets each
     convolution bias (or instance-normalization offset) added per column
     instead of per channel: wrong outputs once the offsets are non-zero, and
-    wrong gradients from the first step. On the other backends, and
+    wrong gradients from the first step. Layers wrapped in
+    `SpectralNormalization` are checked too. On the other backends, and
     channels-last, nothing is checked.
 
     Args:
@@ -259,11 +266,12 @@ def check_channels_first_offsets(model):
     if keras.backend.backend() != "tensorflow":
         return model
     for layer in model.layers:
-        if isinstance(layer, keras.layers.GroupNormalization):
-            channels_first = layer.axis in (1, -3) and layer.center
+        inner = getattr(layer, "layer", layer)  # the convolution inside a SpectralNormalization
+        if isinstance(inner, keras.layers.GroupNormalization):
+            channels_first = inner.axis in (1, -3) and inner.center
         else:
-            channels_first = getattr(layer, "data_format", None) == "channels_first" and getattr(
-                layer, "use_bias", False)
+            channels_first = getattr(inner, "data_format", None) == "channels_first" and getattr(
+                inner, "use_bias", False)
         shape = getattr(layer, "output", None)
         shape = tuple(shape.shape) if shape is not None and hasattr(shape, "shape") else ()
         if channels_first and len(shape) == 4 and shape[1] == shape[-1]:
@@ -428,7 +436,8 @@ def upsample_conv(
 def residual_up_block(x, filters, normalize, layers, name):
     """Generator block: `conv(relu(norm(conv(up(relu(norm(x))))))) + conv1x1(up(x))`.
 
-    The SNGAN / SAGAN / BigGAN generator block.
+    The SNGAN / SAGAN / BigGAN generator block, in the layout of `layers`
+    (`normalize` must normalize over that layout's channel axis).
 
     Args:
         x: input feature map.
@@ -450,11 +459,11 @@ def residual_up_block(x, filters, normalize, layers, name):
     ```
     """
     h = keras.layers.ReLU(name=f"{name}_relu1")(normalize(x, f"{name}_norm1"))
-    h = keras.layers.UpSampling2D(name=f"{name}_up")(h)
+    h = keras.layers.UpSampling2D(name=f"{name}_up", data_format=layers.data_format)(h)
     h = layers.conv(filters, 3, f"{name}_conv1")(h)
     h = keras.layers.ReLU(name=f"{name}_relu2")(normalize(h, f"{name}_norm2"))
     h = layers.conv(filters, 3, f"{name}_conv2")(h)
-    shortcut = keras.layers.UpSampling2D(name=f"{name}_shortcut_up")(x)
+    shortcut = keras.layers.UpSampling2D(name=f"{name}_shortcut_up", data_format=layers.data_format)(x)
     shortcut = layers.conv(filters, 1, f"{name}_shortcut_conv")(shortcut)
     return keras.layers.Add(name=f"{name}_add")([h, shortcut])
 
@@ -463,7 +472,8 @@ def residual_down_block(x, filters, layers, name, downsample=True, preactivation
     """Discriminator block: `pool(conv(relu(conv(relu(x))))) + pool(conv1x1(x))`.
 
     The first block of the discriminator (`preactivation=False`) skips the
-    first ReLU and pools before its shortcut convolution, as in SNGAN.
+    first ReLU and pools before its shortcut convolution, as in SNGAN. The
+    block is in the layout of `layers`.
 
     Args:
         x: input feature map.
@@ -484,20 +494,23 @@ def residual_down_block(x, filters, layers, name, downsample=True, preactivation
         keras.Input((16, 16, 8)), 16, layers, "block2")
     ```
     """
+    def pool(tensor, pool_name):
+        return keras.layers.AveragePooling2D(2, name=pool_name, data_format=layers.data_format)(tensor)
+
     h = keras.layers.ReLU(name=f"{name}_relu0")(x) if preactivation else x
     h = layers.conv(filters, 3, f"{name}_conv1")(h)
     h = keras.layers.ReLU(name=f"{name}_relu1")(h)
     h = layers.conv(filters, 3, f"{name}_conv2")(h)
     shortcut = x
     if downsample:
-        h = keras.layers.AveragePooling2D(2, name=f"{name}_pool")(h)
+        h = pool(h, f"{name}_pool")
     if preactivation:
-        if downsample or x.shape[-1] != filters:
+        if downsample or x.shape[channel_axis(layers.data_format)] != filters:
             shortcut = layers.conv(filters, 1, f"{name}_shortcut_conv")(shortcut)
         if downsample:
-            shortcut = keras.layers.AveragePooling2D(2, name=f"{name}_shortcut_pool")(shortcut)
+            shortcut = pool(shortcut, f"{name}_shortcut_pool")
     else:
         if downsample:
-            shortcut = keras.layers.AveragePooling2D(2, name=f"{name}_shortcut_pool")(shortcut)
+            shortcut = pool(shortcut, f"{name}_shortcut_pool")
         shortcut = layers.conv(filters, 1, f"{name}_shortcut_conv")(shortcut)
     return keras.layers.Add(name=f"{name}_add")([h, shortcut])

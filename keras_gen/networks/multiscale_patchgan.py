@@ -12,6 +12,9 @@ field relative to the image and the finest one judges detail. Each scale is
 import keras
 from keras import ops
 
+from keras_gen.layers.depth_to_space import resolve_data_format
+from keras_gen.networks.blocks import channels_last_shape
+from keras_gen.networks.blocks import check_channels_first_offsets
 from keras_gen.networks.blocks import check_image_shape
 from keras_gen.networks.blocks import positive_int
 from keras_gen.networks.patchgan import min_input_size
@@ -35,6 +38,8 @@ class PaddedAveragePooling2D(keras.layers.Layer):
     Args:
         pool_size: window side (3).
         strides: stride (2).
+        data_format: `"channels_last"` or `"channels_first"` (maps `(batch,
+            channels, h, w)`); None follows `keras.config.image_data_format()`.
         **kwargs: base `keras.layers.Layer` arguments.
 
     Returns:
@@ -54,27 +59,36 @@ class PaddedAveragePooling2D(keras.layers.Layer):
         (https://arxiv.org/abs/1711.11585).
     """
 
-    def __init__(self, pool_size=3, strides=2, **kwargs):
+    def __init__(self, pool_size=3, strides=2, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.pool_size = positive_int(pool_size, "pool_size")
         self.strides = positive_int(strides, "strides")
+        self.data_format = resolve_data_format(data_format)
+
+    @property
+    def _spatial_axes(self):
+        return (2, 3) if self.data_format == "channels_first" else (1, 2)
 
     def build(self, input_shape):
         if len(input_shape) != 4:
+            layout = ("(batch, channels, height, width)" if self.data_format == "channels_first"
+                      else "(batch, height, width, channels)")
             raise ValueError(
-                "PaddedAveragePooling2D expects (batch, height, width, channels); "
-                f"received shape {tuple(input_shape)}."
+                f"PaddedAveragePooling2D expects {layout}; received shape {tuple(input_shape)}."
             )
         self.built = True
 
     def _pool(self, x):
         border = self.pool_size // 2
-        x = ops.pad(x, [(0, 0), (border, border), (border, border), (0, 0)])
-        return ops.average_pool(x, self.pool_size, self.strides, padding="valid")
+        pad_width = [(border, border) if axis in self._spatial_axes else (0, 0) for axis in range(4)]
+        x = ops.pad(x, pad_width)
+        return ops.average_pool(x, self.pool_size, self.strides, padding="valid",
+                                data_format=self.data_format)
 
     def call(self, inputs):
         inputs = ops.cast(inputs, self.compute_dtype)
-        counts = self._pool(ops.ones_like(inputs[:1, :, :, :1]))
+        one_channel = inputs[:1, :1] if self.data_format == "channels_first" else inputs[:1, :, :, :1]
+        counts = self._pool(ops.ones_like(one_channel))
         return self._pool(inputs) / counts
 
     def compute_output_shape(self, input_shape):
@@ -83,10 +97,11 @@ class PaddedAveragePooling2D(keras.layers.Layer):
         def side(n):
             return None if n is None else (n + 2 * border - self.pool_size) // self.strides + 1
 
-        return (input_shape[0], side(input_shape[1]), side(input_shape[2]), input_shape[3])
+        return tuple(side(d) if axis in self._spatial_axes else d for axis, d in enumerate(input_shape))
 
     def get_config(self):
-        return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides}
+        return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides,
+                "data_format": self.data_format}
 
 
 def multiscale_input_sides(side, num_scales):
@@ -120,6 +135,7 @@ def multiscale_patchgan_discriminator(
     spectral_norm=False,
     return_features=True,
     name="multiscale_patchgan_discriminator",
+    data_format=None,
 ):
     """Builds pix2pixHD's multi-scale PatchGAN discriminator.
 
@@ -157,6 +173,10 @@ def multiscale_patchgan_discriminator(
             `keras_gen.layers.SpectralNormalization` (SPADE: True).
         return_features: also return every intermediate feature map.
         name: model name.
+        data_format: `"channels_last"` or `"channels_first"` (then the
+            shapes, features and logits `(batch, 1, h_k, w_k)` are
+            channels-first); None follows `keras.config.image_data_format()`.
+            The weights are the same in both layouts.
 
     Returns:
         A functional `keras.Model` with the outputs described above.
@@ -177,7 +197,8 @@ def multiscale_patchgan_discriminator(
         Huang et al., "Multimodal Unsupervised Image-to-Image Translation",
         ECCV 2018.
     """
-    height, width, _ = check_image_shape(input_shape, "input_shape")
+    data_format = resolve_data_format(data_format)
+    height, width, _ = channels_last_shape(check_image_shape(input_shape, "input_shape"), data_format)
     num_scales = positive_int(num_scales, "num_scales")
     check_patchgan_arguments(num_layers, norm)
     min_size = min_input_size(num_layers)
@@ -193,13 +214,14 @@ def multiscale_patchgan_discriminator(
             f"{min_size}x{min_size}. Use fewer scales, fewer layers or larger images."
         )
 
-    inputs, x = patchgan_inputs(input_shape, target_shape)
+    inputs, x = patchgan_inputs(input_shape, target_shape, data_format)
     outputs = []
     for scale in range(num_scales):
         if scale > 0:
-            x = PaddedAveragePooling2D(name=f"downsample{scale}")(x)
+            x = PaddedAveragePooling2D(name=f"downsample{scale}", data_format=data_format)(x)
         scale_outputs = patchgan_layers(
-            x, base_filters, num_layers, norm, prefix=f"scale{scale}_", spectral_norm=spectral_norm
+            x, base_filters, num_layers, norm, prefix=f"scale{scale}_", spectral_norm=spectral_norm,
+            data_format=data_format,
         )
         outputs.append(scale_outputs if return_features else scale_outputs[-1])
-    return keras.Model(inputs, outputs, name=name)
+    return check_channels_first_offsets(keras.Model(inputs, outputs, name=name))

@@ -22,15 +22,24 @@ convolutions. uk: 2x nearest-neighbour upsampling, reflection padding 2,
 `munit_domain_invariant_features` wraps a feature network (VGG19 in the paper)
 for the optional domain-invariant perceptual loss: its feature maps,
 instance-normalized.
+
+Every builder takes `data_format`: with `"channels_first"` the images,
+content codes and feature maps are `(channels, height, width)` and the
+weights are the same as channels-last.
 """
 
 import keras
 
 from keras_gen.layers.adain_residual_block import AdaINResBlock
 from keras_gen.layers.channel_layer_normalization import ChannelLayerNormalization
+from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.layers.reflection_padding import ReflectionPadding2D
+from keras_gen.networks.blocks import channel_axis
+from keras_gen.networks.blocks import channels_last_shape
+from keras_gen.networks.blocks import check_channels_first_offsets
 from keras_gen.networks.blocks import check_image_shape
 from keras_gen.networks.blocks import positive_int
+from keras_gen.networks.layout import network_data_format
 
 
 def _non_negative_int(value, name):
@@ -39,33 +48,37 @@ def _non_negative_int(value, name):
     return int(value)
 
 
-def _instance_norm(name):
+def _instance_norm(name, data_format):
     # Plain instance normalization (no learned scale or bias), as PyTorch's
     # InstanceNorm2d: the convolutions before it need no bias either.
     return keras.layers.GroupNormalization(
-        groups=-1, center=False, scale=False, epsilon=1e-5, name=name
+        groups=-1, axis=channel_axis(data_format), center=False, scale=False, epsilon=1e-5,
+        name=name,
     )
 
 
-def _padded_conv(x, filters, kernel_size, name, strides=1, use_bias=True, dtype=None):
-    x = ReflectionPadding2D(kernel_size // 2 if strides == 1 else 1, name=f"{name}_pad")(x)
+def _padded_conv(x, filters, kernel_size, name, data_format, strides=1, use_bias=True, dtype=None):
+    x = ReflectionPadding2D(kernel_size // 2 if strides == 1 else 1, name=f"{name}_pad",
+                            data_format=data_format)(x)
     return keras.layers.Conv2D(
-        filters, kernel_size, strides=strides, use_bias=use_bias, name=name, dtype=dtype
+        filters, kernel_size, strides=strides, use_bias=use_bias, name=name, dtype=dtype,
+        data_format=data_format,
     )(x)
 
 
-def _conv_block(x, filters, kernel_size, name, strides=1, normalize=True):
-    x = _padded_conv(x, filters, kernel_size, name, strides=strides, use_bias=not normalize)
+def _conv_block(x, filters, kernel_size, name, data_format, strides=1, normalize=True):
+    x = _padded_conv(x, filters, kernel_size, name, data_format, strides=strides,
+                     use_bias=not normalize)
     if normalize:
-        x = _instance_norm(f"{name}_norm")(x)
+        x = _instance_norm(f"{name}_norm", data_format)(x)
     return keras.layers.ReLU(name=f"{name}_relu")(x)
 
 
-def _residual_block(x, name):
-    filters = x.shape[-1]
-    h = _conv_block(x, filters, 3, f"{name}_conv1")
-    h = _padded_conv(h, filters, 3, f"{name}_conv2", use_bias=False)
-    h = _instance_norm(f"{name}_conv2_norm")(h)
+def _residual_block(x, name, data_format):
+    filters = x.shape[channel_axis(data_format)]
+    h = _conv_block(x, filters, 3, f"{name}_conv1", data_format)
+    h = _padded_conv(h, filters, 3, f"{name}_conv2", data_format, use_bias=False)
+    h = _instance_norm(f"{name}_conv2_norm", data_format)(h)
     return keras.layers.Add(name=f"{name}_add")([x, h])
 
 
@@ -75,7 +88,7 @@ def _check_downsampling(input_shape, num_downsamples, builder, exact, lowest_sid
     The 7x7 convolution pads 3 pixels by reflection, which needs sides of at
     least 4; with `exact`, the sides must halve without remainder.
     """
-    height, width, _ = input_shape
+    height, width, _ = input_shape  # channels-last order
     factor = 2**num_downsamples
     if exact and (height % factor or width % factor):
         raise ValueError(
@@ -98,6 +111,7 @@ def munit_content_encoder(
     num_downsamples=2,
     num_res_blocks=4,
     name="munit_content_encoder",
+    data_format=None,
 ):
     """Builds MUNIT's content encoder: c7s1-nf, strided 4x4 convolutions, residual blocks.
 
@@ -114,6 +128,10 @@ def munit_content_encoder(
         num_downsamples: stride-2 convolutions (2 in the paper).
         num_res_blocks: residual blocks at the lowest resolution (4).
         name: model name.
+        data_format: `"channels_last"` or `"channels_first"` (then
+            `input_shape`, the images and the content codes are `(channels,
+            height, width)`); None follows `keras.config.image_data_format()`.
+            The weights are the same in both layouts.
 
     Returns:
         A functional `keras.Model` mapping images `(batch, height, width,
@@ -131,25 +149,26 @@ def munit_content_encoder(
         Image-to-Image Translation", ECCV 2018, appendix B
         (https://arxiv.org/abs/1804.04732).
     """
+    data_format = resolve_data_format(data_format)
     input_shape = check_image_shape(input_shape, "input_shape")
     base_filters = positive_int(base_filters, "base_filters")
     num_downsamples = _non_negative_int(num_downsamples, "num_downsamples")
     num_res_blocks = _non_negative_int(num_res_blocks, "num_res_blocks")
     # The residual blocks pad their 3x3 convolutions by reflection: 2x2 maps at least.
     _check_downsampling(
-        input_shape, num_downsamples, "munit_content_encoder", exact=True,
-        lowest_side=2 if num_res_blocks else 1,
+        channels_last_shape(input_shape, data_format), num_downsamples, "munit_content_encoder",
+        exact=True, lowest_side=2 if num_res_blocks else 1,
     )
 
     inputs = keras.Input(input_shape, name="image")
-    x = _conv_block(inputs, base_filters, 7, "stem")
+    x = _conv_block(inputs, base_filters, 7, "stem", data_format)
     filters = base_filters
     for index in range(num_downsamples):
         filters *= 2
-        x = _conv_block(x, filters, 4, f"down{index}", strides=2)
+        x = _conv_block(x, filters, 4, f"down{index}", data_format, strides=2)
     for index in range(num_res_blocks):
-        x = _residual_block(x, f"res{index}")
-    return keras.Model(inputs, x, name=name)
+        x = _residual_block(x, f"res{index}", data_format)
+    return check_channels_first_offsets(keras.Model(inputs, x, name=name))
 
 
 def munit_style_encoder(
@@ -158,6 +177,7 @@ def munit_style_encoder(
     base_filters=64,
     num_downsamples=4,
     name="munit_style_encoder",
+    data_format=None,
 ):
     """Builds MUNIT's style encoder: unnormalized convolutions, global average pooling, a dense map.
 
@@ -176,6 +196,10 @@ def munit_style_encoder(
         base_filters: filters of the first convolution (64).
         num_downsamples: stride-2 convolutions (4).
         name: model name.
+        data_format: `"channels_last"` or `"channels_first"` (then
+            `input_shape` and the images are `(channels, height, width)`);
+            None follows `keras.config.image_data_format()`. The weights are
+            the same in both layouts.
 
     Returns:
         A functional `keras.Model` mapping images to style codes
@@ -192,20 +216,22 @@ def munit_style_encoder(
         Image-to-Image Translation", ECCV 2018, appendix B
         (https://arxiv.org/abs/1804.04732).
     """
+    data_format = resolve_data_format(data_format)
     input_shape = check_image_shape(input_shape, "input_shape")
     style_dim = positive_int(style_dim, "style_dim")
     base_filters = positive_int(base_filters, "base_filters")
     num_downsamples = _non_negative_int(num_downsamples, "num_downsamples")
-    _check_downsampling(input_shape, num_downsamples, "munit_style_encoder", exact=False)
+    _check_downsampling(channels_last_shape(input_shape, data_format), num_downsamples,
+                        "munit_style_encoder", exact=False)
 
     inputs = keras.Input(input_shape, name="image")
-    x = _conv_block(inputs, base_filters, 7, "stem", normalize=False)
+    x = _conv_block(inputs, base_filters, 7, "stem", data_format, normalize=False)
     for index in range(num_downsamples):
         filters = base_filters * min(2 ** (index + 1), 4)
-        x = _conv_block(x, filters, 4, f"down{index}", strides=2, normalize=False)
-    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
+        x = _conv_block(x, filters, 4, f"down{index}", data_format, strides=2, normalize=False)
+    x = keras.layers.GlobalAveragePooling2D(name="pool", data_format=data_format)(x)
     outputs = keras.layers.Dense(style_dim, name="style", dtype="float32")(x)
-    return keras.Model(inputs, outputs, name=name)
+    return check_channels_first_offsets(keras.Model(inputs, outputs, name=name))
 
 
 def munit_decoder(
@@ -217,6 +243,7 @@ def munit_decoder(
     mlp_units=256,
     mlp_layers=3,
     name="munit_decoder",
+    data_format=None,
 ):
     """Builds MUNIT's decoder: AdaIN residual blocks driven by one style MLP, then upsampling.
 
@@ -246,6 +273,11 @@ def munit_decoder(
         mlp_layers: dense layers of the style MLP, the output layer
             included (3).
         name: model name.
+        data_format: `"channels_last"` or `"channels_first"` (then
+            `content_shape`, the content codes and the images are
+            `(channels, height, width)`); None follows
+            `keras.config.image_data_format()`. The weights are the same in
+            both layouts (the AdaIN parameters are per channel).
 
     Returns:
         A functional `keras.Model` taking `[content, style]`, `(batch,
@@ -263,14 +295,15 @@ def munit_decoder(
         Image-to-Image Translation", ECCV 2018, section 3 and appendix B
         (https://arxiv.org/abs/1804.04732).
     """
+    data_format = resolve_data_format(data_format)
     content_shape = check_image_shape(content_shape, "content_shape")
+    content_height, content_width, channels = channels_last_shape(content_shape, data_format)
     style_dim = positive_int(style_dim, "style_dim")
     output_channels = positive_int(output_channels, "output_channels")
     num_res_blocks = positive_int(num_res_blocks, "num_res_blocks")
     num_upsamples = _non_negative_int(num_upsamples, "num_upsamples")
     mlp_units = positive_int(mlp_units, "mlp_units")
     mlp_layers = positive_int(mlp_layers, "mlp_layers")
-    channels = content_shape[-1]
     if channels % 2**num_upsamples:
         raise ValueError(
             f"Each of the {num_upsamples} upsamplings halves the filters, so the content "
@@ -278,7 +311,8 @@ def munit_decoder(
             f"{tuple(content_shape)!r}. Build the content encoder with more filters or "
             "use fewer upsamplings."
         )
-    if min(content_shape[:2]) < 2 or min(content_shape[:2]) * 2**num_upsamples < 4:
+    smallest = min(content_height, content_width)
+    if smallest < 2 or smallest * 2**num_upsamples < 4:
         raise ValueError(
             "The residual blocks and the output convolution pad by reflection, which needs "
             "content maps of at least 2x2 and images of at least 4x4; received "
@@ -295,20 +329,21 @@ def munit_decoder(
     x = content
     for index in range(num_res_blocks):
         block_params = params[:, index * params_per_block : (index + 1) * params_per_block]
-        x = AdaINResBlock(name=f"res{index}")([x, block_params])
+        x = AdaINResBlock(name=f"res{index}", data_format=data_format)([x, block_params])
     filters = channels
     for index in range(num_upsamples):
         filters //= 2
-        x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"up{index}_resize")(x)
-        x = _padded_conv(x, filters, 5, f"up{index}")
-        x = ChannelLayerNormalization(name=f"up{index}_norm")(x)
+        x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"up{index}_resize",
+                                      data_format=data_format)(x)
+        x = _padded_conv(x, filters, 5, f"up{index}", data_format)
+        x = ChannelLayerNormalization(name=f"up{index}_norm", data_format=data_format)(x)
         x = keras.layers.ReLU(name=f"up{index}_relu")(x)
-    x = _padded_conv(x, output_channels, 7, "output_conv", dtype="float32")
+    x = _padded_conv(x, output_channels, 7, "output_conv", data_format, dtype="float32")
     outputs = keras.layers.Activation("tanh", dtype="float32", name="output_tanh")(x)
-    return keras.Model([content, style], outputs, name=name)
+    return check_channels_first_offsets(keras.Model([content, style], outputs, name=name))
 
 
-def munit_domain_invariant_features(feature_model, name="domain_invariant_features"):
+def munit_domain_invariant_features(feature_model, name="domain_invariant_features", data_format=None):
     """Wraps a feature network so that each feature map is instance-normalized: MUNIT's perceptual features.
 
     MUNIT's domain-invariant perceptual loss compares an image with its
@@ -321,8 +356,13 @@ def munit_domain_invariant_features(feature_model, name="domain_invariant_featur
 
     Args:
         feature_model: a `keras.Model` whose output(s) are feature maps
-            `(batch, h, w, c)` (e.g. `keras_gen.losses.vgg19_feature_model()`).
+            `(batch, h, w, c)` (e.g. `keras_gen.losses.vgg19_feature_model()`),
+            or `(batch, c, h, w)` channels-first.
         name: model name.
+        data_format: the layout of the feature maps, `"channels_last"` or
+            `"channels_first"`; None takes the layout of `feature_model`'s
+            layers (`keras_gen.networks.network_data_format`), else
+            `keras.config.image_data_format()`.
 
     Returns:
         A functional `keras.Model` with the input of `feature_model` and a
@@ -344,17 +384,19 @@ def munit_domain_invariant_features(feature_model, name="domain_invariant_featur
             "`feature_model` must be a functional keras.Model (e.g. "
             f"keras_gen.losses.vgg19_feature_model()); received {type(feature_model).__name__}."
         )
+    data_format = resolve_data_format(data_format or network_data_format(feature_model))
     images = keras.Input(tuple(feature_model.inputs[0].shape[1:]), name="images")
     features = keras.tree.flatten(feature_model(images))
     outputs = []
     for index, feature in enumerate(features):
         if len(feature.shape) != 4:
             raise ValueError(
-                "Instance normalization needs feature maps (batch, height, width, channels); "
+                "Instance normalization needs feature maps (batch, height, width, channels) "
+                "or channels-first (batch, channels, height, width); "
                 f"output {index} of {feature_model.name} has shape {tuple(feature.shape)}. "
                 "Use convolutional layers as the features."
             )
-        outputs.append(_instance_norm(f"feature{index}_norm")(feature))
+        outputs.append(_instance_norm(f"feature{index}_norm", data_format)(feature))
     model = keras.Model(images, outputs, name=name)
     model.trainable = False
     return model

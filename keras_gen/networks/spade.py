@@ -15,13 +15,22 @@ Image encoder (VAE mode): `num_downsamples` 3x3 stride-2 convolutions
 (`min(nf * 2**i, max_filters)` filters: the paper's 64, 128, 256, 512, 512,
 512), each followed by instance normalization and LeakyReLU(0.2), then two
 dense heads giving the mean and the log-variance of the latent code.
+
+Both builders take `data_format`: with `"channels_first"` the label maps
+are `(batch, num_classes, h, w)` and the images `(batch, c, h, w)`, and the
+weights are the same as channels-last (the dense layers keep their
+channels-last unit order).
 """
 
 import keras
 
+from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.layers.spade import SPADEResBlock
 from keras_gen.layers.spade import resize_nearest
 from keras_gen.layers.spectral_normalization import SpectralNormalization
+from keras_gen.networks.blocks import channel_axis
+from keras_gen.networks.blocks import channels_last_shape
+from keras_gen.networks.blocks import check_channels_first_offsets
 from keras_gen.networks.blocks import check_image_shape
 from keras_gen.networks.blocks import instance_norm
 from keras_gen.networks.blocks import positive_int
@@ -73,6 +82,8 @@ class ResizeNearest(keras.layers.Layer):
     Args:
         height: output height.
         width: output width.
+        data_format: `"channels_last"` or `"channels_first"` (maps `(batch,
+            c, h, w)`); None follows `keras.config.image_data_format()`.
         **kwargs: base `keras.layers.Layer` arguments.
 
     Example:
@@ -82,19 +93,23 @@ class ResizeNearest(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, height, width, **kwargs):
+    def __init__(self, height, width, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.height = positive_int(height, "height")
         self.width = positive_int(width, "width")
+        self.data_format = resolve_data_format(data_format)
 
     def call(self, inputs):
-        return resize_nearest(inputs, self.height, self.width)
+        return resize_nearest(inputs, self.height, self.width, self.data_format)
 
     def compute_output_shape(self, input_shape):
+        if self.data_format == "channels_first":
+            return (input_shape[0], input_shape[1], self.height, self.width)
         return (input_shape[0], self.height, self.width, input_shape[-1])
 
     def get_config(self):
-        return {**super().get_config(), "height": self.height, "width": self.width}
+        return {**super().get_config(), "height": self.height, "width": self.width,
+                "data_format": self.data_format}
 
 
 def _block_filters(base_filters, max_filters, depth):
@@ -112,6 +127,7 @@ def spade_generator(
     norm="batch",
     spectral_norm=True,
     name="spade_generator",
+    data_format=None,
 ):
     """Builds the SPADE generator: one-hot label map (and latent code) to an image.
 
@@ -141,6 +157,12 @@ def spade_generator(
         spectral_norm: spectrally normalize the dense layer and every main
             convolution (the paper applies it to every layer of the generator).
         name: model name.
+        data_format: `"channels_last"` or `"channels_first"` (then
+            `label_shape` is `(num_classes, height, width)`, the label maps
+            `(batch, num_classes, h, w)` and the images `(batch,
+            output_channels, h, w)`); None follows
+            `keras.config.image_data_format()`. The weights are the same in
+            both layouts.
 
     Returns:
         A functional `keras.Model` with inputs `[label_map, latent]` (or
@@ -159,7 +181,9 @@ def spade_generator(
         Spatially-Adaptive Normalization", CVPR 2019, figure 11 (appendix A)
         (https://arxiv.org/abs/1903.07291).
     """
-    height, width, num_classes = check_image_shape(label_shape, "label_shape")
+    data_format = resolve_data_format(data_format)
+    label_shape = check_image_shape(label_shape, "label_shape")
+    height, width, num_classes = channels_last_shape(label_shape, data_format)
     output_channels = positive_int(output_channels, "output_channels")
     base_filters = positive_int(base_filters, "base_filters")
     hidden_filters = positive_int(hidden_filters, "hidden_filters")
@@ -179,35 +203,41 @@ def spade_generator(
     grid = (height // factor, width // factor)
     filters = _block_filters(base_filters, max_filters, num_upsamples)
 
-    label_map = keras.Input((height, width, num_classes), name="label_map")
+    label_map = keras.Input(tuple(label_shape), name="label_map")
     if latent_dim is not None:
         latent = keras.Input((latent_dim,), name="latent")
         inputs = [label_map, latent]
         dense = keras.layers.Dense(grid[0] * grid[1] * filters[0], name="latent_dense")
         x = with_spectral_norm(dense, spectral_norm)(latent)
         x = keras.layers.Reshape(grid + (filters[0],), name="latent_grid")(x)
+        if data_format == "channels_first":
+            x = keras.layers.Permute((3, 1, 2), name="latent_grid_channels_first")(x)
     else:
         inputs = label_map
-        x = ResizeNearest(*grid, name="label_grid")(label_map)
-        conv = keras.layers.Conv2D(filters[0], 3, padding="same", name="label_conv")
+        x = ResizeNearest(*grid, name="label_grid", data_format=data_format)(label_map)
+        conv = keras.layers.Conv2D(filters[0], 3, padding="same", name="label_conv",
+                                   data_format=data_format)
         x = with_spectral_norm(conv, spectral_norm)(x)
     for index, block_filters in enumerate(filters):
         if index > 0:
-            x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"upsample{index}")(x)
+            x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"upsample{index}",
+                                          data_format=data_format)(x)
         x = SPADEResBlock(
             block_filters,
             hidden_filters=hidden_filters,
             norm=norm,
             spectral_norm=spectral_norm,
             num_classes=num_classes,
+            data_format=data_format,
             name=f"block{index}",
         )([x, label_map])
     # Float32 output under a mixed policy, as the library's image generators.
     conv = keras.layers.Conv2D(
-        output_channels, 3, padding="same", activation="tanh", dtype="float32", name="output_conv"
+        output_channels, 3, padding="same", activation="tanh", dtype="float32", name="output_conv",
+        data_format=data_format,
     )
     outputs = _float32_spectral_norm(conv, spectral_norm)(x)
-    return keras.Model(inputs, outputs, name=name)
+    return check_channels_first_offsets(keras.Model(inputs, outputs, name=name))
 
 
 def _float32_spectral_norm(layer, spectral_norm):
@@ -225,6 +255,7 @@ def spade_image_encoder(
     max_filters=None,
     spectral_norm=True,
     name="spade_image_encoder",
+    data_format=None,
 ):
     """Builds SPADE's image encoder: an image to the mean and log-variance of its style code.
 
@@ -248,6 +279,11 @@ def spade_image_encoder(
             the paper's 512).
         spectral_norm: spectrally normalize every convolution and dense layer.
         name: model name.
+        data_format: `"channels_last"` or `"channels_first"` (then
+            `image_shape` and the images are `(channels, height, width)`);
+            None follows `keras.config.image_data_format()`. The weights are
+            the same in both layouts (`flatten` flattens in channels-last
+            order).
 
     Returns:
         A functional `keras.Model` from images `(batch, h, w, c)` to
@@ -265,7 +301,8 @@ def spade_image_encoder(
         Spatially-Adaptive Normalization", CVPR 2019, appendix A
         (https://arxiv.org/abs/1903.07291).
     """
-    height, width, _ = check_image_shape(image_shape, "image_shape")
+    data_format = resolve_data_format(data_format)
+    height, width, _ = channels_last_shape(check_image_shape(image_shape, "image_shape"), data_format)
     latent_dim = positive_int(latent_dim, "latent_dim")
     base_filters = positive_int(base_filters, "base_filters")
     max_filters = 8 * base_filters if max_filters is None else positive_int(max_filters, "max_filters")
@@ -277,13 +314,14 @@ def spade_image_encoder(
     x = images
     for index in range(num_downsamples):
         filters = min(base_filters * 2**index, max_filters)
-        conv = keras.layers.Conv2D(filters, 3, strides=2, padding="same", name=f"conv{index}")
+        conv = keras.layers.Conv2D(filters, 3, strides=2, padding="same", name=f"conv{index}",
+                                   data_format=data_format)
         x = with_spectral_norm(conv, spectral_norm)(x)
-        x = instance_norm(f"conv{index}_norm")(x)
+        x = instance_norm(f"conv{index}_norm", channel_axis(data_format))(x)
         x = keras.layers.LeakyReLU(0.2, name=f"conv{index}_lrelu")(x)
-    x = keras.layers.Flatten(name="flatten")(x)
+    x = keras.layers.Flatten(name="flatten", data_format=data_format)(x)
     outputs = []
     for head in ("mean", "log_var"):
         dense = keras.layers.Dense(latent_dim, dtype="float32", name=head)
         outputs.append(_float32_spectral_norm(dense, spectral_norm)(x))
-    return keras.Model(images, outputs, name=name)
+    return check_channels_first_offsets(keras.Model(images, outputs, name=name))

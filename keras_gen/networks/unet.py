@@ -55,9 +55,10 @@ def unet_down_block(x, filters, level, norm=None, norm_name="norm", use_bias=Tru
             `keras_gen.networks.blocks.batch_norm`), or None for none.
         norm_name: suffix of the normalization layer's name.
         use_bias: whether the convolution has a bias.
-        z_map: optional latent code reshaped to `(batch, 1, 1, latent_dim)`;
-            it is tiled to `(h, w)` and concatenated to `x` on channels
-            before the convolution (BicycleGAN's `add_all`).
+        z_map: optional latent code reshaped to `(batch, 1, 1, latent_dim)`
+            (channels-first: `(batch, latent_dim, 1, 1)`); it is tiled to
+            `(h, w)` and concatenated to `x` on channels before the
+            convolution (BicycleGAN's `add_all`).
         data_format: layout of `x` (None: `keras.config.image_data_format()`);
             `norm` is then called with the channel axis as well as the name.
 
@@ -67,9 +68,11 @@ def unet_down_block(x, filters, level, norm=None, norm_name="norm", use_bias=Tru
     data_format = resolve_data_format(data_format)
     axis = channel_axis(data_format)
     if z_map is not None:
-        side = (int(x.shape[1]), int(x.shape[2]))
-        tiled = keras.layers.UpSampling2D(side, name=f"down{level}_tile_z")(z_map)
-        x = keras.layers.Concatenate(name=f"down{level}_add_z")([x, tiled])
+        height_axis = 2 if data_format == "channels_first" else 1
+        side = (int(x.shape[height_axis]), int(x.shape[height_axis + 1]))
+        tiled = keras.layers.UpSampling2D(side, name=f"down{level}_tile_z", data_format=data_format)(
+            z_map)
+        x = keras.layers.Concatenate(axis=axis, name=f"down{level}_add_z")([x, tiled])
     x = keras.layers.Conv2D(
         filters,
         4,

@@ -169,3 +169,86 @@ def test_recipe_fast_mode_writes_a_loadable_preset(tmp_path):
     gan = keras_gen.applications.SAGAN(weights=str(out), include_discriminator=True)
     reference = np.load(out / "reference_samples.npz")
     np.testing.assert_allclose(gan.generate(8, seed=0), reference["images"], atol=1e-5)
+
+
+def _to_first(images):
+    return np.ascontiguousarray(np.moveaxis(images, -1, 1))
+
+
+def test_a_weights_file_loads_into_either_layout(tmp_path):
+    gan = build_sagan(image_shape=(16, 16, 1), latent_dim=6, base_filters=3, seed=0,
+                      data_format="channels_last")
+    gan.generator.set_weights(keras_gen.testing.perturbed_weights(gan.generator, 0))
+    gan.discriminator.set_weights(keras_gen.testing.perturbed_weights(gan.discriminator, 1))
+    path = str(tmp_path / "sagan.weights.h5")
+    gan.save_weights(path)
+    first = keras_gen.applications.SAGAN(weights=path, image_shape=(16, 16, 1), latent_dim=6,
+                                         base_filters=3, include_discriminator=True,
+                                         data_format="channels_first")
+    assert first.generator.output_shape == (None, 1, 16, 16)
+    assert first.generator.get_layer("attention").output.shape[1:] == (6, 8, 8)
+    assert keras_gen.applications.sagan.sagan_architecture(first) == {
+        "image_shape": (16, 16, 1), "latent_dim": 6, "base_filters": 3, "attention_resolution": 8}
+    images = gan.generate(3, seed=1)
+    images_first = first.generate(3, seed=1)
+    np.testing.assert_allclose(images_first.transpose(0, 2, 3, 1), images, atol=1e-5)
+    logits = keras.ops.convert_to_numpy(gan.discriminator(images, training=False))
+    logits_first = keras.ops.convert_to_numpy(first.discriminator(images_first, training=False))
+    np.testing.assert_allclose(logits_first, logits, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="data_format"):
+        keras_gen.applications.SAGAN(weights=None, data_format="NCHW")
+
+
+def test_a_layout_copy_keeps_every_training_option():
+    gan = build_sagan(image_shape=(16, 16, 1), latent_dim=6, base_filters=3, attention_resolution=4,
+                      ema_decay=0.99, seed=3, gradient_penalty="r1", penalty_weight=0.5,
+                      data_format="channels_last")
+    copy = keras_gen.applications.sagan.with_data_format(gan, "channels_first")
+    for key, value in gan.get_config().items():
+        if key not in ("generator", "discriminator"):
+            assert copy.get_config()[key] == value, key
+    # 4 rounds to the generator's smallest side, 8; the discriminator attends at 4.
+    assert copy.generator.get_layer("attention").output.shape[2:] == (8, 8)
+    assert copy.discriminator.get_layer("attention").output.shape[2:] == (4, 4)
+    assert keras_gen.applications.sagan.sagan_architecture(copy)["attention_resolution"] == 4
+    np.testing.assert_allclose(copy.generate(2, seed=0).transpose(0, 2, 3, 1),
+                               gan.generate(2, seed=0), atol=1e-5)
+
+
+def test_one_training_step_is_the_same_in_either_layout():
+    """Same weights, seed and (transposed) data: the same losses, and networks that still agree."""
+    data = np.random.default_rng(5).uniform(-1, 1, (8, 16, 16, 1)).astype("float32")
+    z = np.random.default_rng(6).standard_normal((2, 6)).astype("float32")
+    gan = build_sagan(image_shape=(16, 16, 1), latent_dim=6, base_filters=3, seed=0,
+                      data_format="channels_last")
+    copy = keras_gen.applications.sagan.with_data_format(gan, "channels_first")
+    before = keras.ops.convert_to_numpy(gan.generator(z, training=False))
+    logs, after = {}, {}
+    for model, images in ((gan, data), (copy, _to_first(data))):
+        data_format = keras_gen.networks.network_data_format(model.generator)
+        # SGD: Adam's first steps (beta_1=0) are about lr * sign(gradient), which turns the
+        # rounding differences of near-zero gradients into full-size updates.
+        model.compile(generator_optimizer=keras.optimizers.SGD(0.01),
+                      discriminator_optimizer=keras.optimizers.SGD(0.01))
+        logs[data_format] = model.fit(images, batch_size=4, epochs=1, verbose=0,
+                                      shuffle=False).history
+        after[data_format] = keras.ops.convert_to_numpy(model.generator(z, training=False))
+    for key, values in logs["channels_last"].items():
+        np.testing.assert_allclose(logs["channels_first"][key], values, rtol=1e-4, err_msg=key)
+    change = np.max(np.abs(after["channels_last"] - before))
+    assert change > 0
+    np.testing.assert_allclose(np.moveaxis(after["channels_first"], 1, -1), after["channels_last"],
+                               atol=0.05 * change + 1e-6)
+
+
+@needs_preset
+def test_preset_loads_channels_first_and_draws_the_same_images():
+    gan = keras_gen.applications.SAGAN(weights=PRESET, include_discriminator=True,
+                                       data_format="channels_first")
+    reference = np.load(os.path.join(presets.resolve_preset(PRESET), "reference_samples.npz"))
+    images = gan.generate(len(reference["images"]), seed=int(reference["seed"]))
+    assert images.shape[1:] == (1, 28, 28)
+    np.testing.assert_allclose(images.transpose(0, 2, 3, 1), reference["images"], atol=2e-4)
+    generator = keras_gen.applications.SAGAN(weights=PRESET, data_format="channels_first")
+    assert generator.output_shape == (None, 1, 28, 28)
+    assert keras_gen.applications.sagan.sagan_architecture(gan)["image_shape"] == (28, 28, 1)

@@ -91,3 +91,34 @@ def test_bad_inputs_are_clear_errors(shapes, match):
 def test_bad_padding():
     with pytest.raises(ValueError, match="padding"):
         AdaINResBlock(padding="same")
+
+
+@pytest.mark.parametrize("padding", ["reflect", "zero"])
+def test_channels_first_has_the_same_weights_and_numbers(padding):
+    # 6x10 maps of 4 channels: TensorFlow misplaces offsets only on maps as wide as their channels.
+    x = _x((1, 6, 10, 4))  # batch 1: the AdaIN bias must still go on the channel axis on TF
+    params = np.random.default_rng(4).standard_normal((1, 16)).astype("float32")
+    last = AdaINResBlock(padding=padding, data_format="channels_last")
+    first = AdaINResBlock(padding=padding, data_format="channels_first")
+    expected = keras.ops.convert_to_numpy(last([x, params]))
+    first([np.moveaxis(x, -1, 1), params])
+    first.set_weights(last.get_weights())
+    out = keras.ops.convert_to_numpy(first([np.moveaxis(x, -1, 1), params]))
+    assert out.shape == (1, 4, 6, 10)
+    np.testing.assert_allclose(np.moveaxis(out, 1, -1), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_channels_first_layer_contract():
+    params = np.random.default_rng(5).standard_normal((2, 16)).astype("float32")
+    run_layer_test(AdaINResBlock, {"data_format": "channels_first"}, (2, 4, 6, 10), (2, 4, 6, 10),
+                   extra_inputs=[params])
+    config = AdaINResBlock(data_format="channels_first").get_config()
+    assert AdaINResBlock.from_config(config).data_format == "channels_first"
+    del config["data_format"]
+    assert AdaINResBlock.from_config(config).data_format == "channels_last"
+
+
+def test_channels_first_checks_the_channel_axis():
+    with pytest.raises(ValueError, match=r"num_style_params\(4\) = 16"):
+        AdaINResBlock(data_format="channels_first")(
+            [np.zeros((1, 4, 6, 10), "float32"), np.zeros((1, 40), "float32")])

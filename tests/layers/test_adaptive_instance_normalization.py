@@ -89,3 +89,15 @@ def test_channels_first_layer_has_the_same_weights():
     made_last = keras.ops.convert_to_numpy(last([x, style]))
     made_first = keras.ops.convert_to_numpy(first([np.moveaxis(x, -1, 1), style]))
     np.testing.assert_allclose(np.moveaxis(made_first, 1, -1), made_last, atol=1e-5)
+
+
+def test_channels_first_bias_goes_on_the_channels_of_a_map_as_wide_as_its_channels():
+    # Batch 1, 4 channels, 4 wide: `keras.ops.add(x, bias)` on TensorFlow
+    # reads a (1, 4, 1, 1) second operand as a bias on the width.
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((1, 3, 4, 4)).astype("float32")  # channels-last (1, h=3, w=4, c=4)
+    scale = rng.uniform(0.5, 2, (1, 4)).astype("float32")
+    bias = rng.standard_normal((1, 4)).astype("float32")
+    expected = keras.ops.convert_to_numpy(adaptive_instance_normalization(x, scale, bias))
+    y = adaptive_instance_normalization(np.moveaxis(x, -1, 1), scale, bias, data_format="channels_first")
+    np.testing.assert_allclose(np.moveaxis(keras.ops.convert_to_numpy(y), 1, -1), expected, atol=1e-5)

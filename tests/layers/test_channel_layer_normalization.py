@@ -54,3 +54,30 @@ def test_config_has_no_group_count_and_refuses_one():
 def test_wrong_rank_is_a_clear_error():
     with pytest.raises(ValueError, match="keras.layers.LayerNormalization"):
         ChannelLayerNormalization()(np.zeros((2, 4), "float32"))
+
+
+def test_channels_first_has_the_same_weights_and_numbers():
+    x = np.random.default_rng(2).standard_normal((2, 5, 6, 4)).astype("float32") * 2 + 1
+    last = ChannelLayerNormalization(data_format="channels_last")
+    first = ChannelLayerNormalization(data_format="channels_first")
+    last(x)
+    first(np.moveaxis(x, -1, 1))
+    weights = [np.random.default_rng(3).standard_normal(4).astype("float32") for _ in range(2)]
+    last.set_weights(weights)
+    first.set_weights(weights)
+    out = keras.ops.convert_to_numpy(first(np.moveaxis(x, -1, 1)))
+    np.testing.assert_allclose(np.moveaxis(out, 1, -1), keras.ops.convert_to_numpy(last(x)),
+                               rtol=1e-5, atol=1e-5)
+    assert first.axis == 1 and first.gamma.shape == (4,)
+    assert ChannelLayerNormalization.from_config(first.get_config()).data_format == "channels_first"
+
+
+def test_channels_first_layer_contract():
+    run_layer_test(ChannelLayerNormalization, {"data_format": "channels_first"}, (2, 4, 6, 5),
+                   (2, 4, 6, 5))
+
+
+def test_a_config_without_data_format_loads_as_channels_last():
+    config = ChannelLayerNormalization().get_config()
+    del config["data_format"]
+    assert ChannelLayerNormalization.from_config(config).data_format == "channels_last"

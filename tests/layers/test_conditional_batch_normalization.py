@@ -103,3 +103,57 @@ def test_bad_condition_shape_is_a_clear_error():
         ConditionalBatchNormalization()(
             [np.zeros((2, 2, 2, 2), "float32"), np.zeros((2,), "float32")]
         )
+
+
+@pytest.mark.parametrize("num_classes", [3, None])
+def test_layer_contract_channels_first(num_classes):
+    rng = np.random.default_rng(8)
+    condition = (np.array([0, 2], "int32") if num_classes else
+                 rng.standard_normal((2, 6)).astype("float32"))
+    run_layer_test(
+        ConditionalBatchNormalization,
+        {"num_classes": num_classes, "axis": 1, "projection_initializer": "orthogonal"},
+        (2, 3, 4, 5),
+        (2, 3, 4, 5),
+        extra_inputs=[condition],
+    )
+
+
+@pytest.mark.parametrize("num_classes", [3, None])
+def test_channel_axis_1_is_channels_last_transposed(num_classes):
+    """Same weights and statistics per channel on axis 1: the channels-last numbers, transposed."""
+    rng = np.random.default_rng(9)
+    x = (rng.standard_normal((4, 3, 5, 2)) * 2 + 1).astype("float32")
+    x_first = np.ascontiguousarray(np.moveaxis(x, -1, 1))
+    condition = (np.array([0, 2, 1, 2], "int32") if num_classes else
+                 rng.standard_normal((4, 6)).astype("float32"))
+    last = ConditionalBatchNormalization(num_classes, momentum=0.5)
+    first = ConditionalBatchNormalization(num_classes, momentum=0.5, axis=1)
+    last([x, condition])
+    first([x_first, condition])
+    weights = [w + rng.standard_normal(w.shape).astype("float32") ** 2 for w in last.get_weights()]
+    last.set_weights(weights)
+    first.set_weights(weights)
+    for training in (True, False):
+        expected = keras.ops.convert_to_numpy(last([x, condition], training=training))
+        got = keras.ops.convert_to_numpy(first([x_first, condition], training=training))
+        np.testing.assert_allclose(np.moveaxis(got, 1, -1), expected, rtol=1e-5, atol=1e-5)
+    # The moving statistics moved the same way, per channel.
+    for ours, theirs in zip(first.get_weights(), last.get_weights()):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    assert first.get_config()["axis"] == 1
+
+
+def test_a_config_without_axis_normalizes_the_last_axis():
+    config = ConditionalBatchNormalization(3).get_config()
+    del config["axis"]  # as saved before the layer took it
+    assert ConditionalBatchNormalization.from_config(config).axis == -1
+
+
+@pytest.mark.parametrize("axis, match", [(0, "not a channel axis"), (4, "not a channel axis"),
+                                         (1.0, "must be an int")])
+def test_bad_axis_is_a_clear_error(axis, match):
+    with pytest.raises(ValueError, match=match):
+        ConditionalBatchNormalization(2, axis=axis)(
+            [np.zeros((2, 2, 2, 2), "float32"), np.zeros((2,), "int32")]
+        )

@@ -211,3 +211,79 @@ def test_res_block_checks_the_label_map():
         )
     with pytest.raises(ValueError, match="filters"):
         SPADEResBlock(0)
+
+
+# ------------------------------------------------------- channels first
+def _first(array):
+    return np.moveaxis(array, -1, 1)
+
+
+def _channels_first_twins(layer_cls, x, labels, call_kwargs, **kwargs):
+    """The layer channels-last and channels-first with the same (perturbed) weights."""
+    last = layer_cls(data_format="channels_last", **kwargs)
+    first = layer_cls(data_format="channels_first", **kwargs)
+    last([x, labels])
+    first([_first(x), _first(labels)])
+    rng = np.random.default_rng(7)
+    weights = [w + 0.1 * rng.standard_normal(w.shape).astype("float32") if "variance" not in v.path
+               else w for v, w in zip(last.weights, last.get_weights())]
+    last.set_weights(weights)
+    first.set_weights(weights)
+    expected = keras.ops.convert_to_numpy(last([x, labels], **call_kwargs))
+    out = keras.ops.convert_to_numpy(first([_first(x), _first(labels)], **call_kwargs))
+    return expected, out
+
+
+# 6x10 maps with 4 channels and 3 hidden filters: widths differ from channel counts (TensorFlow).
+@pytest.mark.parametrize("norm, training", [("batch", True), ("batch", False), ("instance", None)])
+def test_spade_channels_first_has_the_same_weights_and_numbers(norm, training):
+    x, labels = _x((2, 6, 10, 4)), _label_map((2, 12, 20), 5)
+    expected, out = _channels_first_twins(SPADE, x, labels, {"training": training},
+                                          hidden_filters=3, norm=norm, num_classes=5)
+    assert out.shape == (2, 4, 6, 10)
+    np.testing.assert_allclose(np.moveaxis(out, 1, -1), expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("filters", [4, 3])
+def test_res_block_channels_first_has_the_same_weights_and_numbers(filters):
+    x, labels = _x((2, 6, 10, 4)), _label_map((2, 6, 10), 5)
+    expected, out = _channels_first_twins(SPADEResBlock, x, labels, {"training": True},
+                                          filters=filters, hidden_filters=3)
+    assert out.shape == (2, filters, 6, 10)
+    np.testing.assert_allclose(np.moveaxis(out, 1, -1), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_channels_first_layer_contracts():
+    labels = _first(_label_map((2, 12, 20), 5))
+    run_layer_test(SPADE, {"hidden_filters": 3, "data_format": "channels_first"}, (2, 4, 6, 10),
+                   (2, 4, 6, 10), extra_inputs=[labels], call_kwargs={"training": True})
+    run_layer_test(SPADEResBlock, {"filters": 3, "hidden_filters": 3, "data_format": "channels_first"},
+                   (2, 4, 6, 10), (2, 3, 6, 10), extra_inputs=[labels])
+    for layer in (SPADE(data_format="channels_first"), SPADEResBlock(2, data_format="channels_first")):
+        config = layer.get_config()
+        assert type(layer).from_config(config).data_format == "channels_first"
+        del config["data_format"]
+        assert type(layer).from_config(config).data_format == "channels_last"
+
+
+def test_resize_nearest_channels_first():
+    labels = _label_map((2, 5, 7), 3)
+    expected = keras.ops.convert_to_numpy(resize_nearest(labels, 3, 4, "channels_last"))
+    out = keras.ops.convert_to_numpy(resize_nearest(_first(labels), 3, 4, "channels_first"))
+    np.testing.assert_array_equal(np.moveaxis(out, 1, -1), expected)
+
+
+def test_channels_first_checks_the_classes_on_axis_one():
+    with pytest.raises(ValueError, match="num_classes=3 but the label map has 5"):
+        SPADE(num_classes=3, data_format="channels_first")(
+            [np.zeros((1, 4, 6, 10), "float32"), np.zeros((1, 5, 6, 10), "float32")])
+
+
+def test_tensorflow_refuses_channels_first_maps_as_wide_as_their_channels():
+    x, labels = np.zeros((1, 4, 6, 4), "float32"), np.zeros((1, 5, 6, 4), "float32")
+    layer = SPADE(hidden_filters=3, data_format="channels_first")
+    if keras.backend.backend() == "tensorflow":
+        with pytest.raises(ValueError, match="channels_last"):
+            layer([x, labels])
+    else:
+        assert keras.ops.convert_to_numpy(layer([x, labels])).shape == (1, 4, 6, 4)

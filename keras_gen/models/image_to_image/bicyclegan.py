@@ -9,6 +9,7 @@ from keras_gen.losses.image import l1_loss
 from keras_gen.models import validation
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.models.image_to_image import base
+from keras_gen.networks.layout import network_data_format
 from keras_gen.trainers import Phase
 from keras_gen.trainers.unrolled import current_values
 
@@ -68,7 +69,10 @@ class BicycleGAN(GenerativeModel):
     `d_random_loss`. Batches must have an even size: `fit()` rejects odd
     batches of NumPy data and of pipelines with a static batch size; an
     odd batch of another pipeline (its last one) lends its middle pair to
-    both halves. Images are floats in [-1, 1]. Default optimizers: Adam(2e-4,
+    both halves. Images are floats in [-1, 1], `(n, h, w, c)`, or `(n, c,
+    h, w)` with channels-first networks (built with
+    `data_format="channels_first"`; from the same weights a training step
+    logs the same losses in either layout). Default optimizers: Adam(2e-4,
     beta_1=0.5, beta_2=0.999) for both, as the reference code.
 
     Args:
@@ -201,8 +205,9 @@ class BicycleGAN(GenerativeModel):
             "Build it with `keras_gen.networks.patchgan_discriminator(...)` or "
             "`multiscale_patchgan_discriminator(..., return_features=False)`."
         )
+        channels_first = network_data_format(getattr(self, name)) == "channels_first"
         for shape in shapes or []:
-            validation.check_logits_shape(shape, name, fix)
+            validation.check_logits_shape(shape, name, fix, channels_first=channels_first)
 
     # ------------------------------------------------------------ training
     def phases(self):

@@ -9,6 +9,7 @@ from keras_gen.losses.perceptual import perceptual
 from keras_gen.models import validation
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.models.image_to_image import base
+from keras_gen.networks.layout import network_data_format
 from keras_gen.trainers import Phase
 
 DIRECTIONS = ("a2b", "b2a")
@@ -62,6 +63,10 @@ class MUNIT(GenerativeModel):
     `content_reconstruction_loss`, `style_reconstruction_loss` (unweighted
     sums over the two domains) and, when their weights are not 0,
     `cycle_loss` and `perceptual_loss`. Images are floats in [-1, 1].
+    Channels-first networks (built with `data_format="channels_first"`,
+    the layout read from `content_encoder_a`) take and return images
+    `(n, c, h, w)`, as does the perceptual network then; from the same
+    weights a training step logs the same losses in either layout.
     Default optimizers: the paper's Adam(1e-4, beta_1=0.5, beta_2=0.999,
     weight_decay=1e-4), the learning rate halved every 100,000 steps, for
     each of the two.
@@ -174,6 +179,8 @@ class MUNIT(GenerativeModel):
             perceptual_weight, "perceptual_weight", " (paper: 0, an optional term)"
         )
         self.perceptual_network = perceptual_network
+        # The networks' layout, read from a content encoder (channels-last if it has none).
+        self.data_format = network_data_format(content_encoder_a) or "channels_last"
         self.shape_a, self.shape_b, self.content_shape, self.style_dim_a, self.style_dim_b = (
             _check_networks(self)
         )
@@ -187,8 +194,13 @@ class MUNIT(GenerativeModel):
             return self.content_encoder_a, self.style_encoder_a, self.decoder_a
         return self.content_encoder_b, self.style_encoder_b, self.decoder_b
 
+    @property
+    def _channel_axis(self):
+        """The channel axis of a batch of images."""
+        return 1 if self.data_format == "channels_first" else -1
+
     def image_shape(self, domain):
-        """`(height, width, channels)` of `domain`'s images."""
+        """`(height, width, channels)` of `domain`'s images (`(channels, height, width)` channels-first)."""
         return self.shape_a if _check_domain(domain) == "a" else self.shape_b
 
     def style_dim(self, domain):
@@ -316,11 +328,12 @@ class MUNIT(GenerativeModel):
 
     def _perceptual_loss(self, source, translated):
         """`keras_gen.losses.perceptual` between an image and its translation (grey repeated to RGB)."""
-        channels = self.perceptual_network.inputs[0].shape[-1]
+        axis = self._channel_axis
+        channels = self.perceptual_network.inputs[0].shape[axis]
 
         def prepare(images):
-            if images.shape[-1] == 1 and channels == 3:
-                images = ops.repeat(images, 3, axis=-1)
+            if images.shape[axis] == 1 and channels == 3:
+                images = ops.repeat(images, 3, axis=axis)
             return images
 
         return perceptual(prepare(source), prepare(translated), self.perceptual_network)
@@ -692,6 +705,7 @@ def _check_discriminator(discriminator, name, image_shape):
             logits.shape, name,
             "Build it with e.g. `keras_gen.networks.multiscale_patchgan_discriminator(..., "
             "return_features=False)`.",
+            channels_first=network_data_format(discriminator) == "channels_first",
         )
 
 
@@ -708,17 +722,22 @@ def _check_perceptual(model):
             )
         return
     (input_shape,), _ = _network_io(network, "perceptual_network", 1)
-    channels = input_shape[-1]
+    first = model.data_format == "channels_first"
+    channel = 0 if first else -1
+    channels = input_shape[channel]
     for domain, shape in (("A", model.shape_a), ("B", model.shape_b)):
-        if shape[-1] != channels and not (shape[-1] == 1 and channels == 3):
+        if shape[channel] != channels and not (shape[channel] == 1 and channels == 3):
             raise ValueError(
                 f"perceptual_network takes images of {channels} channel(s) but domain "
-                f"{domain}'s have {shape[-1]}. Give it 3-channel inputs (grey images are "
-                "repeated to RGB) or the domains' channel count."
+                f"{domain}'s have {shape[channel]}. Give it 3-channel inputs (grey images are "
+                "repeated to RGB) or the domains' channel count"
+                + (", channels-first as the networks." if first else ".")
             )
-    if model.shape_a[:2] != model.shape_b[:2]:
+    sides_a, sides_b = (tuple(shape[1:] if first else shape[:2])
+                        for shape in (model.shape_a, model.shape_b))
+    if sides_a != sides_b:
         raise ValueError(
             "The perceptual term compares each image with its translation in one batch: "
-            f"the domains' images must have the same height and width, not {model.shape_a[:2]} "
-            f"and {model.shape_b[:2]}. Pass perceptual_weight=0 or resize one domain."
+            f"the domains' images must have the same height and width, not {sides_a} "
+            f"and {sides_b}. Pass perceptual_weight=0 or resize one domain."
         )

@@ -13,6 +13,7 @@ from keras_gen.models import validation
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.models.image_to_image import base
 from keras_gen.models.image_to_image import label_maps as label_map_checks
+from keras_gen.networks.layout import network_data_format
 from keras_gen.trainers import Phase
 
 
@@ -27,6 +28,14 @@ class SPADE(GenerativeModel):
     (`keras_gen.datasets.one_hot_label_maps`); the model one-hots id maps
     itself, and `num_classes` is the channel count of the generator's label
     input. Images are floats in [-1, 1].
+
+    Channels-first networks (`spade_generator(..., data_format=
+    "channels_first")` and a channels-first discriminator and encoder) take
+    channels-first images `(n, c, h, w)` and the same integer class ids
+    `(n, h, w)`, one-hot encoded on axis 1, or one-hot maps `(n,
+    num_classes, h, w)`; the layout is read from the generator
+    (`keras_gen.networks.network_data_format`). From the same weights, a
+    training step gives the same losses in either layout.
 
     Each training step runs two phases on a batch of pairs `(s, x)`, with a
     fake `x̃ = G(s, z)`:
@@ -138,14 +147,29 @@ class SPADE(GenerativeModel):
             perceptual_weight, "perceptual_weight", " (paper: 10)"
         )
         self.kl_weight = validation.check_non_negative_number(kl_weight, "kl_weight", " (paper: 0.05)")
+        # The networks' layout, read from the generator (channels-last if it has none).
+        self.data_format = network_data_format(generator) or "channels_last"
         self.label_shape, self.latent_dim, self.image_shape = self._check_generator()
-        self.num_classes = self.label_shape[-1]
+        self.num_classes = self.label_shape[self._channel_axis]
         self._discriminator_takes_pair, self._feature_counts = self._check_discriminator()
         self._has_features = all(self._feature_counts)
         self._check_encoder()
         self.perceptual_layer_weights = self._check_feature_network(perceptual_layer_weights)
 
     # ---------------------------------------------------------- networks
+    @property
+    def channels_first(self):
+        """True when the networks are channels-first (`data_format`)."""
+        return self.data_format == "channels_first"
+
+    @property
+    def _channel_axis(self):
+        """Channel axis of one label map or image (no batch axis)."""
+        return 0 if self.channels_first else -1
+
+    def _spatial_shape(self, shape):
+        return tuple(shape[1:]) if self.channels_first else tuple(shape[:2])
+
     def _check_generator(self):
         inputs = getattr(self.generator, "inputs", None) or []
         shapes = [tuple(t.shape[1:]) for t in inputs]
@@ -167,18 +191,18 @@ class SPADE(GenerativeModel):
                     f"(latent_dim,); it has shape {shapes[1]}. {fix}"
                 )
             latent_dim = int(shapes[1][0])
-        if output is None or len(output) != 3 or tuple(output[:2]) != shapes[0][:2]:
+        if output is None or len(output) != 3 or self._spatial_shape(output) != self._spatial_shape(
+                shapes[0]):
             raise ValueError(
                 f"The SPADE generator must return images with the label map's height "
-                f"and width {shapes[0][:2]}; it returns shape {output}. {fix}"
+                f"and width {self._spatial_shape(shapes[0])}; it returns shape {output}. {fix}"
             )
         return tuple(int(d) for d in shapes[0]), latent_dim, tuple(output)
 
     def _check_discriminator(self):
         inputs = getattr(self.discriminator, "inputs", None) or []
         shapes = [tuple(t.shape[1:]) for t in inputs]
-        height, width, classes = self.label_shape
-        channels = self.image_shape[-1]
+        classes, channels = self.num_classes, self.image_shape[self._channel_axis]
         fix = (
             "Build it for the label maps and images, e.g. "
             f"`keras_gen.networks.multiscale_patchgan_discriminator({self.label_shape}, "
@@ -187,7 +211,9 @@ class SPADE(GenerativeModel):
         if len(shapes) == 2:
             expected = [self.label_shape, self.image_shape]
         elif len(shapes) == 1:
-            expected = [(height, width, classes + channels)]
+            concatenated = list(self.label_shape)
+            concatenated[self._channel_axis] = classes + channels
+            expected = [tuple(concatenated)]
         else:
             raise ValueError(
                 "The SPADE discriminator must take [label_map, image] (two inputs) or their "
@@ -297,7 +323,8 @@ class SPADE(GenerativeModel):
             outputs = self.discriminator([one_hot_maps, images], training=training)
         else:
             outputs = self.discriminator(
-                ops.concatenate([one_hot_maps, ops.cast(images, one_hot_maps.dtype)], axis=-1),
+                ops.concatenate([one_hot_maps, ops.cast(images, one_hot_maps.dtype)],
+                                axis=1 if self.channels_first else -1),
                 training=training,
             )
         flat, scales = keras.tree.flatten(outputs), []
@@ -399,7 +426,8 @@ class SPADE(GenerativeModel):
         self.validate_batch_spec(tuple(maps.shape), maps.dtype)
         self.validate_image_spec(tuple(images.shape), images.dtype)
         images = validation.guard_images_in_step(self, images, "Images")
-        return label_map_checks.one_hot_in_step(self, maps, images)
+        return label_map_checks.one_hot_in_step(self, maps, images,
+                                                channels_first=self.channels_first)
 
     # ---------------------------------------------------------- checking
     def _pairs_message(self):
@@ -410,7 +438,8 @@ class SPADE(GenerativeModel):
 
     def validate_batch_spec(self, shape, dtype):
         """Label maps: int class ids `(batch, h, w)` or one-hot floats `(batch, h, w, num_classes)`."""
-        label_map_checks.check_spec(shape, dtype, self.label_shape)
+        label_map_checks.check_spec(shape, dtype, self.label_shape,
+                                    channels_first=self.channels_first)
 
     def validate_image_spec(self, shape, dtype):
         """Raises a clear error if image batches of `shape`/`dtype` cannot train."""
@@ -431,7 +460,8 @@ class SPADE(GenerativeModel):
             self.validate_batch_spec(*spec)
         maps = validation.array_first_element(x)
         if maps is not None:
-            label_map_checks.check_values(maps, self.num_classes, "Label maps (x)", training=True)
+            label_map_checks.check_values(maps, self.num_classes, "Label maps (x)", training=True,
+                                          channels_first=self.channels_first)
         base.check_second_batch(
             x, y, self._pairs_message(), self.validate_image_spec, "Images (y)", "SPADE"
         )
@@ -548,7 +578,8 @@ class SPADE(GenerativeModel):
             NumPy images in [-1, 1]: `(n, h, w, c)`, or `(n, num_samples, h, w, c)`
             when `num_samples > 1` (map `i`'s samples along axis 1).
         """
-        maps = label_map_checks.for_inference(label_maps, self.label_shape)
+        maps = label_map_checks.for_inference(label_maps, self.label_shape,
+                                              channels_first=self.channels_first)
         num_samples = _check_num_samples(num_samples)
         batch_size = validation.check_positive_int(batch_size, "batch_size")
         codes = self._codes(len(maps), style, seed, num_samples, batch_size)
