@@ -57,7 +57,15 @@ def _inner(layer):
     return layer
 
 
+def _channels_last(layer, shape):
+    """`shape` with the channels last, whatever the layer's `data_format`."""
+    if getattr(layer, "data_format", None) == "channels_first":
+        return (shape[0],) + tuple(shape[2:]) + (shape[1],)
+    return tuple(shape)
+
+
 def _conv_macs(layer, input_shape, output_shape):
+    input_shape, output_shape = _channels_last(layer, input_shape), _channels_last(layer, output_shape)
     kernel = _product(layer.kernel_size)
     in_channels = int(input_shape[-1])
     out_spatial = _product(output_shape[1:-1])
@@ -66,6 +74,7 @@ def _conv_macs(layer, input_shape, output_shape):
 
 
 def _transpose_macs(layer, input_shape, output_shape):
+    input_shape, output_shape = _channels_last(layer, input_shape), _channels_last(layer, output_shape)
     # Each input pixel scatters a kernel-sized patch into every output channel.
     return _product(input_shape[1:-1]) * int(input_shape[-1]) * _product(layer.kernel_size) * int(
         output_shape[-1]
@@ -77,7 +86,7 @@ def _dense_macs(layer, input_shape, output_shape):
 
 
 def _attention_macs(layer, input_shape, output_shape):
-    height, width, channels = (int(v) for v in input_shape[1:])
+    height, width, channels = (int(v) for v in _channels_last(layer, input_shape)[1:])
     key_channels = max(1, channels // layer.key_channels_ratio)
     value_channels = max(1, channels // layer.value_channels_ratio)
     queries = height * width

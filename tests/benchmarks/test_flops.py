@@ -78,3 +78,16 @@ def test_throughput_report_turns_images_per_cpu_second_into_fractions_of_peak():
     # Median of 640/4 and 640/2 images per CPU-second = 240; x 50 MFLOP = 12 GFLOP/s.
     assert "| keras_gen [jax] | subpixel | 12.0 | 12% | 15% |" in table
     assert "| plain PyTorch | subpixel | n/a | n/a | n/a |" in table
+
+
+@pytest.mark.parametrize("upsampling", ["transpose", "subpixel"])
+def test_channels_first_networks_cost_what_their_channels_last_twins_cost(upsampling):
+    from keras_gen.applications.dcgan import build_dcgan
+    from keras_gen.applications.sagan import build_sagan
+
+    for build, kwargs in ((build_dcgan, {"latent_dim": 8, "base_filters": 4, "upsampling": upsampling}),
+                          (build_sagan, {"image_shape": (16, 16, 1), "latent_dim": 8, "base_filters": 4})):
+        last = build(data_format="channels_last", **kwargs)
+        first = build(data_format="channels_first", **kwargs)
+        assert flops.gan_step_flops(first.generator, first.discriminator) == \
+            flops.gan_step_flops(last.generator, last.discriminator)
