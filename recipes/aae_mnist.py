@@ -54,6 +54,23 @@ def build(latent_dim, prior, base_filters, discriminator_units, seed, loss="non_
     )
 
 
+SCHEDULE_TEXT = {"constant": "", "cosine": "; every learning rate on a cosine decay to 0 over the run"}
+
+
+def optimizers(schedule, total_steps):
+    """The AAE's default optimizers (`AdversarialAutoencoder.default_optimizers`), on `schedule`."""
+    def rate(value):
+        if schedule == "cosine":
+            return keras.optimizers.schedules.CosineDecay(value, total_steps)
+        return value
+
+    return {
+        "reconstruction_optimizer": keras.optimizers.Adam(rate(1e-3)),
+        "discriminator_optimizer": keras.optimizers.Adam(rate(2e-4), beta_1=0.5),
+        "generator_optimizer": keras.optimizers.Adam(rate(2e-4), beta_1=0.5),
+    }
+
+
 def code_to_prior_distance(model, x):
     """Frechet distance between Gaussian fits of the codes of `x` and of prior samples."""
     codes = model.encode(x).astype("float64")
@@ -115,7 +132,7 @@ MNIST subset. A latent discriminator matches the distribution of the
   codes fake; generator phase: the encoder fools the discriminator).
 - Data: {DATASET}.
 - Training: Adam(1e-3) for the reconstruction, Adam(2e-4, beta_1=0.5) for the
-  discriminator and generator phases; {t["epochs"]} epochs, batch {t["batch_size"]},
+  discriminator and generator phases{SCHEDULE_TEXT[t.get("lr_schedule", "constant")]}; {t["epochs"]} epochs, batch {t["batch_size"]},
   seed {t["seed"]}, {metadata["backend"]} backend, {t["train_seconds"]:.0f} s on {metadata["hardware"]}.
 
 ## Results (held-out digits, {r["num_test"]:,} images; from this run)
@@ -170,6 +187,9 @@ def main():
     parser.add_argument("--discriminator-units", type=int, default=512)
     parser.add_argument("--loss", default="non_saturating",
                         help="adversarial objective on the codes (keras_gen.losses.names())")
+    parser.add_argument("--lr-schedule", default="constant", choices=("constant", "cosine"),
+                        help="cosine: every learning rate decays to 0 over the run (steadier samples "
+                             "at the end of adversarial training)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="tiny smoke run (seconds)")
     parser.add_argument("--output", default=None, help="preset folder (default: the shipped one)")
@@ -182,7 +202,7 @@ def main():
     (x_train, _), (x_test, y_test) = load_digits(args.quick)
     model = build(args.latent_dim, args.prior, args.base_filters, args.discriminator_units, args.seed,
                   args.loss)
-    model.compile()
+    model.compile(**optimizers(args.lr_schedule, args.epochs * -(-len(x_train) // args.batch_size)))
     before = code_to_prior_distance(model, x_test)
     start = time.time()
     history = model.fit(x_train, batch_size=args.batch_size, epochs=args.epochs, verbose=2)
@@ -202,7 +222,9 @@ def main():
             "loss": args.loss,
             "base_filters": args.base_filters,
             "discriminator_units": args.discriminator_units,
-            "optimizers": "reconstruction Adam(1e-3); discriminator, generator Adam(2e-4, beta_1=0.5)",
+            "optimizers": "reconstruction Adam(1e-3); discriminator, generator Adam(2e-4, beta_1=0.5)"
+                          + SCHEDULE_TEXT[args.lr_schedule],
+            "lr_schedule": args.lr_schedule,
             "seed": args.seed,
             "train_seconds": round(train_seconds, 1),
             "codes_to_prior_frechet_before": round(before, 3),

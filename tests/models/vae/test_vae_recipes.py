@@ -32,7 +32,8 @@ HAS_DIGITS_CLASSIFIER = os.path.isfile(
 @pytest.mark.skipif(not HAS_DIGITS_CLASSIFIER, reason="run recipes/digits_classifier.py first")
 @pytest.mark.parametrize(
     "recipe, extra",
-    [("vae_mnist.py", []), ("aae_mnist.py", ["--prior", "mixture", "--latent-dim", "2"])],
+    [("vae_mnist.py", []),
+     ("aae_mnist.py", ["--prior", "mixture", "--latent-dim", "2", "--lr-schedule", "cosine"])],
 )
 def test_recipe_quick_run_writes_a_loadable_preset(recipe, extra, tmp_path):
     if keras.backend.backend() != "tensorflow":
@@ -48,6 +49,8 @@ def test_recipe_quick_run_writes_a_loadable_preset(recipe, extra, tmp_path):
     assert metadata["training"]["quick"] is True
     assert metadata["recipe"] in card
     assert (out / "samples.png").is_file()
+    if "--lr-schedule" in extra:
+        assert metadata["training"]["lr_schedule"] == "cosine" and "cosine decay to 0" in card
     assert os.path.getsize(out / "model.weights.h5") < 5e6
     model = keras_gen.presets.from_preset(str(out))
     assert model.generate(2, seed=0).shape == (2, 28, 28, 1)
