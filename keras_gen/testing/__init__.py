@@ -7,7 +7,9 @@
   tests run `run_model_test` on;
 - `run_preset_test(name)`: a shipped preset's metadata, card, verified
   loading, tamper refusal and exact round trip;
-- `run_layer_test`, `run_model_saving_test` and weight snapshots.
+- `run_layer_test`, `run_model_saving_test` and weight snapshots;
+- `layouts.step_in_both_layouts` / `layouts.assert_same_step`: one training
+  step of a model in each image layout from the same weights.
 """
 
 from keras_gen.testing.cases import MODEL_CASES
