@@ -1,6 +1,5 @@
 """`keras_gen.applications.ConditionalDCGAN`: a class-conditional DCGAN, optionally pretrained."""
 
-from keras_gen import networks
 from keras_gen import presets
 from keras_gen.applications.dcgan import copy_in_data_format
 from keras_gen.applications.dcgan import dcgan_architecture
@@ -108,10 +107,9 @@ def ConditionalDCGAN(weights=None, image_shape=None, latent_dim=None, num_classe
         build=lambda **config: build_conditional_dcgan(name=name, data_format=data_format, **config),
         architecture_of=conditional_dcgan_architecture,
     )
-    if networks.network_data_format(model.discriminator) != data_format:  # a preset, saved channels-last
-        model = copy_in_data_format(model, data_format, build_conditional_dcgan,
-                                    conditional_dcgan_architecture(model))
-    return model
+    # Presets are saved channels-last.
+    return copy_in_data_format(model, data_format, build_conditional_dcgan,
+                               conditional_dcgan_architecture(model))
 
 
 def conditional_dcgan_architecture(model):

@@ -123,13 +123,14 @@ def DCGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None, up
         build=lambda **config: build_dcgan(name=name, data_format=data_format, **config),
         architecture_of=_gan_architecture,
     )
-    if networks.network_data_format(gan.discriminator) != data_format:  # a preset, saved channels-last
-        gan = with_data_format(gan, data_format)
+    gan = with_data_format(gan, data_format)  # presets are saved channels-last
     return gan if include_discriminator else presets.inference_generator(gan)
 
 
 def with_data_format(gan, data_format):
     """A copy of a DCGAN `gan` whose networks use `data_format`, with the same weights.
+
+    `gan` itself when its networks already use `data_format`.
 
     The networks compute the same numbers in both layouts (see
     `keras_gen.networks.dcgan_generator`), so the copy's images are the
@@ -149,8 +150,11 @@ def copy_in_data_format(model, data_format, build, architecture):
     """A copy of a GAN built by `build(data_format=, **architecture, **options)`, with `model`'s weights.
 
     `options` are `model`'s training options from its config (loss,
-    penalties, EMA, seed, ...), so the copy trains as `model` does.
+    penalties, EMA, seed, ...), so the copy trains as `model` does. Returns
+    `model` itself when its discriminator already uses `data_format`.
     """
+    if networks.network_data_format(model.discriminator) == data_format:
+        return model
     options = {key: value for key, value in model.get_config().items()
                if key not in _NOT_GAN_OPTIONS and key not in architecture}
     copy = build(data_format=data_format, **architecture, **options)

@@ -167,6 +167,8 @@ def _attention_resolution(gan, image_shape, data_format):
 def with_data_format(gan, data_format):
     """A copy of a SAGAN `gan` whose networks use `data_format`, with the same weights and options.
 
+    `gan` itself when its networks already use `data_format`.
+
     The networks compute the same numbers in both layouts, so the copy's
     images are the original's, transposed.
 
@@ -244,6 +246,5 @@ def SAGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None,
         build=lambda **config: build_sagan(name=name, data_format=data_format, **config),
         architecture_of=sagan_architecture,
     )
-    if networks.network_data_format(gan.discriminator) != data_format:  # a preset, saved channels-last
-        gan = with_data_format(gan, data_format)
+    gan = with_data_format(gan, data_format)  # presets are saved channels-last
     return gan if include_discriminator else presets.inference_generator(gan)

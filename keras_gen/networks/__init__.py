@@ -1,5 +1,6 @@
 from keras_gen.networks.dcgan import dcgan_discriminator
 from keras_gen.networks.layout import convert_data_format
+from keras_gen.networks.layout import convert_model_data_format
 from keras_gen.networks.layout import network_data_format
 from keras_gen.networks.dcgan import dcgan_generator
 from keras_gen.networks.mlp import mlp_discriminator

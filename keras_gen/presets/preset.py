@@ -20,6 +20,8 @@ import os
 
 import keras
 
+from keras_gen.networks.layout import convert_model_data_format
+
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.weights.h5"
 METADATA_FILE = "metadata.json"
@@ -266,13 +268,19 @@ def load_preset_weights(model, name_or_dir):
     return model
 
 
-def from_preset(name_or_dir, load_weights=True):
+def from_preset(name_or_dir, load_weights=True, data_format=None):
     """Builds the model stored in a preset and loads its verified weights.
 
     Args:
         name_or_dir: a shipped preset name (see `list_presets()`) or a folder
             written by `save_to_preset`.
         load_weights: False returns the freshly initialised architecture.
+        data_format: the layout of the model's image networks,
+            `"channels_last"` or `"channels_first"`; None keeps the layout
+            the preset was saved in (channels-last for the shipped ones).
+            Another layout converts the networks with the same weights
+            (`keras_gen.networks.convert_model_data_format`), so the model
+            computes the same numbers on transposed images.
 
     Returns:
         The model.
@@ -294,4 +302,4 @@ def from_preset(name_or_dir, load_weights=True):
     model = keras.saving.deserialize_keras_object(config)
     if load_weights:
         load_preset_weights(model, preset_dir)
-    return model
+    return model if data_format is None else convert_model_data_format(model, data_format)

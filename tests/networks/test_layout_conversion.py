@@ -1,5 +1,7 @@
 """convert_data_format: a channels-last network (e.g. a preset's) run channels-first, same numbers."""
 
+import json
+
 import keras
 import numpy as np
 import pytest
@@ -66,10 +68,41 @@ def test_the_pix2pix_preset_runs_channels_first():
     assert np.isfinite(history.history["g_loss"][0])
 
 
+def _normalized(config):
+    return json.loads(json.dumps(config))
+
+
+@pytest.mark.parametrize("build", [
+    lambda data_format: keras_gen.networks.conv_decoder(
+        (28, 28, 1) if data_format == "channels_last" else (1, 28, 28), 8, output="tanh",
+        data_format=data_format),
+    lambda data_format: keras_gen.networks.conv_encoder(
+        (28, 28, 1) if data_format == "channels_last" else (1, 28, 28), 8, data_format=data_format),
+    lambda data_format: keras_gen.networks.dcgan_discriminator(
+        (28, 28, 1) if data_format == "channels_last" else (1, 28, 28), base_filters=4,
+        data_format=data_format),
+])
+def test_dense_heads_and_reshapes_convert_to_what_the_builder_makes(build):
+    """Vectors reshaped into images gain (and lose) the builder's Permute; dense heads stay."""
+    last, first = build("channels_last"), build("channels_first")
+    converted = convert_data_format(last, "channels_first")
+    assert _normalized(converted.get_config()) == _normalized(first.get_config())
+    back = convert_data_format(first, "channels_last")
+    assert _normalized(back.get_config()) == _normalized(last.get_config())
+
+
 def test_layout_dependent_layers_are_refused_by_name():
-    dense_head = keras_gen.networks.dcgan_discriminator((28, 28, 1), base_filters=4)
-    with pytest.raises(ValueError, match="Flatten|Reshape|Dense"):
-        convert_data_format(dense_head, "channels_first")
+    images = keras.Input((8, 8, 2))
+    channel_mixing = keras.Model(images, keras.layers.Dense(3, name="mix")(
+        keras.layers.Conv2D(2, 3, padding="same")(images)))
+    with pytest.raises(ValueError, match="'mix' \\(Dense\\)"):
+        convert_data_format(channel_mixing, "channels_first")
+    flat = keras.layers.Reshape((128,))(keras.layers.Conv2D(2, 3, padding="same")(images))
+    with pytest.raises(ValueError, match="Reshape"):
+        convert_data_format(keras.Model(images, flat), "channels_first")
+    rows = keras.ops.sum(keras.layers.Conv2D(2, 3, padding="same")(images), axis=1)
+    with pytest.raises(ValueError, match="depends on the image layout"):
+        convert_data_format(keras.Model(images, rows), "channels_first")
     mlp = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
     with pytest.raises(ValueError, match="nothing to convert"):
         convert_data_format(mlp, "channels_first")
