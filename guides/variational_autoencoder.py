@@ -189,6 +189,8 @@ around the trained networks) and call `fit_latent_density`. The mixture is kept
 in the model's (non-trainable) weights, so it is saved with them;
 `generate(n, prior="standard")` still draws from `N(0, I)`. On the shipped
 `vae_mnist` preset it takes the digits FID of 1,000 samples from 83.4 to 20.7.
+`AutoEncoder` and `AdversarialAutoencoder` take the same option: a plain
+autoencoder, which has no prior, can then `generate()`.
 """
 
 with_density = keras_gen.models.VAE(encoder, decoder, likelihood="bernoulli", seed=0,
@@ -274,7 +276,7 @@ print("written:", sorted(name for name in os.listdir(OUTPUT_DIR) if name.startsw
   `generate(n, labels=7)` draws sevens.
 - `keras_gen.models.AdversarialAutoencoder` replaces the KL term with a
   discriminator on the codes and can match any prior you can sample, such as
-  a mixture of Gaussians.
+  a mixture of Gaussians; `recipes/aae_mnist.py` trains the `aae_mnist` preset.
 - `recipes/vae_mnist.py` trains the 16-D model behind the `vae_mnist` preset
   and reports its held-out bounds.
 """

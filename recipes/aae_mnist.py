@@ -39,7 +39,8 @@ from vae_mnist import train_subset  # noqa: E402
 NAME = "aae_mnist"
 
 
-def build(latent_dim, prior, base_filters, discriminator_units, seed, loss="non_saturating"):
+def build(latent_dim, prior, base_filters, discriminator_units, seed, loss="non_saturating",
+          latent_density_components=None):
     encoder = keras_gen.networks.conv_encoder(
         (28, 28, 1), latent_dim, variational=False, base_filters=base_filters
     )
@@ -50,7 +51,8 @@ def build(latent_dim, prior, base_filters, discriminator_units, seed, loss="non_
         latent_dim, hidden_units=(discriminator_units, discriminator_units)
     )
     return keras_gen.models.AdversarialAutoencoder(
-        encoder, decoder, critic, prior=prior, reconstruction="mse", loss=loss, seed=seed
+        encoder, decoder, critic, prior=prior, reconstruction="mse", loss=loss, seed=seed,
+        latent_density_components=latent_density_components or None,
     )
 
 
@@ -89,12 +91,14 @@ def evaluate(model, x_train, x_test):
     squared_error = np.sum((reconstructions - x_test) ** 2, axis=(1, 2, 3))
     codes = model.encode(x_test)
     samples = model.generate(len(x_test), seed=0)
+    prior_samples = model.generate(len(x_test), seed=0, prior="standard")
     results = {
         "test_reconstruction_squared_error": round(float(squared_error.mean()), 2),
         "test_codes_to_prior_frechet": round(code_to_prior_distance(model, x_test), 3),
         "test_codes_mean_norm": round(float(np.linalg.norm(codes.mean(axis=0))), 3),
         "test_codes_mean_std": round(float(codes.std(axis=0).mean()), 3),
         "digits_fid_samples_vs_test": round(digits_fid(samples, x_test), 2),
+        "digits_fid_prior_samples_vs_test": round(digits_fid(prior_samples, x_test), 2),
         "digits_fid_reconstructions_vs_test": round(digits_fid(reconstructions, x_test), 2),
         "digits_fid_train_vs_test": round(
             digits_fid(train_subset(x_train, len(x_test)), x_test), 2
@@ -134,6 +138,7 @@ MNIST subset. A latent discriminator matches the distribution of the
 - Training: Adam(1e-3) for the reconstruction, Adam(2e-4, beta_1=0.5) for the
   discriminator and generator phases{SCHEDULE_TEXT[t.get("lr_schedule", "constant")]}; {t["epochs"]} epochs, batch {t["batch_size"]},
   seed {t["seed"]}, {metadata["backend"]} backend, {t["train_seconds"]:.0f} s on {metadata["hardware"]}.
+{_sampling_line(t)}
 
 ## Results (held-out digits, {r["num_test"]:,} images; from this run)
 
@@ -143,7 +148,8 @@ MNIST subset. A latent discriminator matches the distribution of the
 | Frechet distance, codes vs prior samples (Gaussian fits), after training | **{r["test_codes_to_prior_frechet"]:.3f}** |
 | same, with the untrained encoder | {t["codes_to_prior_frechet_before"]:.3f} |
 | norm of the mean code / mean per-dimension std | {r["test_codes_mean_norm"]:.3f} / {r["test_codes_mean_std"]:.3f} |
-| digits FID, {r["num_test"]:,} prior samples vs held-out digits | **{r["digits_fid_samples_vs_test"]:.2f}** |
+| digits FID, {r["num_test"]:,} samples (`generate`) vs held-out digits | **{r["digits_fid_samples_vs_test"]:.2f}** |
+| digits FID, {r["num_test"]:,} samples of prior codes vs held-out digits | {r["digits_fid_prior_samples_vs_test"]:.2f} |
 | digits FID, reconstructions vs held-out digits | {r["digits_fid_reconstructions_vs_test"]:.2f} |
 | digits FID, {r["num_test"]:,} training vs held-out digits (reference) | {r["digits_fid_train_vs_test"]:.2f} |
 
@@ -151,7 +157,7 @@ FID uses the features of the shipped `digits_classifier` preset (comparable
 between runs of this package only). An AAE has no tractable likelihood, so no
 nats are reported (see `vae_mnist` for a model that has one).
 
-Files: `samples.png` (64 prior samples, seed 0), `reconstructions.png` (held-out
+Files: `samples.png` (64 samples of `generate`, seed 0), `reconstructions.png` (held-out
 digits above their reconstructions), `interpolations.png` (linear paths between
 codes of held-out digits of different classes, originals at the ends),
 `latents.png` (held-out codes, first two dimensions, coloured by digit).
@@ -171,10 +177,21 @@ codes of held-out digits of different classes, originals at the ends),
 
 ```python
 aae = keras_gen.presets.from_preset("{NAME}")
-images = aae.generate(16, seed=0)   # in [-1, 1]
+images = aae.generate(16, seed=0)   # in [-1, 1]; codes from the fitted mixture when it has one
+from_prior = aae.generate(16, seed=0, prior="standard")  # codes from the prior
 codes = aae.encode(x)               # x: (n, 28, 28, 1) in [-1, 1]
 ```
 """
+
+
+def _sampling_line(training):
+    k = training.get("latent_density_components")
+    if not k:
+        return "- Sampling: codes from the prior."
+    return (f"- Sampling: codes from a {k}-component full-covariance Gaussian mixture fitted by EM\n"
+            "  to the codes of the 4,000 training digits after training (ex-post density estimation,\n"
+            "  Ghosh et al. 2020; `AdversarialAutoencoder.fit_latent_density`); the networks are\n"
+            "  unchanged. `generate(n, prior=\"standard\")` draws codes from the prior instead.")
 
 
 def main():
@@ -190,6 +207,9 @@ def main():
     parser.add_argument("--lr-schedule", default="constant", choices=("constant", "cosine"),
                         help="cosine: every learning rate decays to 0 over the run (steadier samples "
                              "at the end of adversarial training)")
+    parser.add_argument("--latent-density-components", type=int, default=10,
+                        help="Gaussian mixture fitted to the training codes for sampling "
+                             "(fit_latent_density); 0 samples the prior")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="tiny smoke run (seconds)")
     parser.add_argument("--output", default=None, help="preset folder (default: the shipped one)")
@@ -201,12 +221,14 @@ def main():
     keras.utils.set_random_seed(args.seed)
     (x_train, _), (x_test, y_test) = load_digits(args.quick)
     model = build(args.latent_dim, args.prior, args.base_filters, args.discriminator_units, args.seed,
-                  args.loss)
+                  args.loss, args.latent_density_components)
     model.compile(**optimizers(args.lr_schedule, args.epochs * -(-len(x_train) // args.batch_size)))
     before = code_to_prior_distance(model, x_test)
     start = time.time()
     history = model.fit(x_train, batch_size=args.batch_size, epochs=args.epochs, verbose=2)
     train_seconds = time.time() - start
+    if args.latent_density_components:
+        model.fit_latent_density(x_train, seed=args.seed)
 
     results, samples = evaluate(model, x_train, x_test)
     print(f"codes_to_prior_frechet_before={before:.3f} " + " ".join(f"{k}={v}" for k, v in results.items()))
@@ -226,6 +248,7 @@ def main():
                           + SCHEDULE_TEXT[args.lr_schedule],
             "lr_schedule": args.lr_schedule,
             "seed": args.seed,
+            "latent_density_components": args.latent_density_components,
             "train_seconds": round(train_seconds, 1),
             "codes_to_prior_frechet_before": round(before, 3),
             "final_logs": {k: round(float(v[-1]), 4) for k, v in history.history.items()},
@@ -234,11 +257,14 @@ def main():
         "results": results,
         "metrics": {
             "digits_fid_samples_vs_test": results["digits_fid_samples_vs_test"],
+            "digits_fid_prior_samples_vs_test": results["digits_fid_prior_samples_vs_test"],
             "reconstruction_squared_error": results["test_reconstruction_squared_error"],
             "how_measured": (
                 "held-out embedded digits: squared error of reconstruct(x) summed over pixels "
                 "in [-1, 1], mean over images; FID between digits-classifier features of "
-                "generate(1000, seed=0) (or reconstructions) and the held-out digits; Frechet "
+                "generate(1000, seed=0) (codes from the fitted mixture; prior_samples: "
+                "generate(1000, seed=0, prior='standard'); or reconstructions) and the held-out "
+                "digits; Frechet "
                 "distance between Gaussian fits of encode(x_test) and sample_prior(1000, seed=0)"
             ),
         },

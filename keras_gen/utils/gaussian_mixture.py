@@ -1,8 +1,8 @@
 """A full-covariance Gaussian mixture fitted by expectation-maximization (NumPy, float64).
 
-Used by `keras_gen.models.VAE.fit_latent_density` for ex-post density
-estimation of a trained VAE's codes (Ghosh et al. 2020), and usable on any
-`(n, d)` array.
+Used by `fit_latent_density` of the autoencoder family (`VAE`,
+`AutoEncoder`, `AdversarialAutoencoder`) for ex-post density estimation of a
+trained model's codes (Ghosh et al. 2020), and usable on any `(n, d)` array.
 """
 
 import collections

@@ -86,6 +86,19 @@ class AdversarialAutoencoder(AutoEncoder):
         num_components: mixture prior only: number of components.
         latent_dim: checked against the networks; inferred when None.
         seed: seed of the model's seed generator (prior samples).
+        latent_density_components: keep a Gaussian mixture of this many
+            full-covariance components over the codes (ex-post density
+            estimation, Ghosh et al. 2020): `fit_latent_density(x_train)`
+            fits it to the training codes after training, and `generate()`
+            then draws codes from it instead of the prior. It starts as
+            N(0, I) and is saved with the weights. None (default): samples
+            come from the prior.
+
+    The adversarial phases bring the codes' distribution close to the
+    prior's, not onto it: prior samples that fall between the codes decode
+    to ambiguous images. On the embedded digits (`aae_mnist`), a
+    10-component mixture fitted to the training codes takes the digits FID
+    of 1,000 samples from 51.5 to about 24.
 
     Default optimizers: Adam(1e-3) for the reconstruction and Adam(2e-4,
     beta_1=0.5) for the discriminator and generator phases. The paper trains
@@ -105,6 +118,8 @@ class AdversarialAutoencoder(AutoEncoder):
     Reference:
         Makhzani, Shlens, Jaitly, Goodfellow & Frey, "Adversarial
         Autoencoders", ICLR workshop 2016.
+        Ghosh et al., "From Variational to Deterministic Autoencoders",
+        ICLR 2020 (ex-post density estimation).
     """
 
     networks = ("encoder", "decoder", "latent_discriminator")
@@ -122,11 +137,12 @@ class AdversarialAutoencoder(AutoEncoder):
         num_components=10,
         latent_dim=None,
         seed=None,
+        latent_density_components=None,
         **kwargs,
     ):
         super().__init__(
             encoder, decoder, reconstruction=reconstruction, latent_dim=latent_dim, seed=seed,
-            **kwargs,
+            latent_density_components=latent_density_components, **kwargs,
         )
         if not isinstance(latent_discriminator, keras.Model):
             raise TypeError(
@@ -249,8 +265,8 @@ class AdversarialAutoencoder(AutoEncoder):
         raise ValueError(f"Unknown phase {phase!r}.")
 
     # ----------------------------------------------------------- sampling
-    def generate(self, num_samples, seed=None, batch_size=256, latents=None):
-        """Samples images by decoding codes drawn from the prior.
+    def generate(self, num_samples, seed=None, batch_size=256, latents=None, prior=None):
+        """Samples images by decoding codes drawn from the prior or the fitted density.
 
         Args:
             num_samples: number of images.
@@ -258,9 +274,15 @@ class AdversarialAutoencoder(AutoEncoder):
                 model's seed generator.
             batch_size: codes per decoder call.
             latents: explicit codes `(num_samples, latent_dim)`.
+            prior: `"standard"` draws codes from the prior the model was
+                trained to match (`self.prior`, see `sample_prior`);
+                `"fitted"` from the latent density (`latent_density_components`,
+                see `fit_latent_density`). None: `"fitted"` when the model
+                keeps a latent density, else `"standard"`.
 
         Returns:
             NumPy images in [-1, 1].
         """
-        latents = self._codes_for(num_samples, latents, seed, draw=self.sample_prior)
+        latents = self._generation_codes(num_samples, latents, seed, prior,
+                                         standard=self.sample_prior)
         return self.decode(latents, batch_size)

@@ -29,9 +29,14 @@ class AutoEncoder(AutoEncoderFamily):
     (absolute error) it outputs images in [-1, 1] (e.g. `tanh`). `decode` and
     `reconstruct` always return images in [-1, 1].
 
-    An autoencoder has no prior over its codes, so it cannot sample:
-    `generate()` raises and points to `keras_gen.models.VAE` and
-    `keras_gen.models.AdversarialAutoencoder`, which can.
+    An autoencoder has no prior over its codes. Built with
+    `latent_density_components=k`, it keeps a Gaussian mixture over them:
+    after training, `fit_latent_density(x_train)` fits it to the training
+    codes and `generate()` decodes codes drawn from it (ex-post density
+    estimation, Ghosh et al. 2020, who call the result a regularized
+    autoencoder's sampler). Without one, `generate()` raises and points to
+    this option, `keras_gen.models.VAE` and
+    `keras_gen.models.AdversarialAutoencoder`.
 
     Args:
         encoder: `keras.Model` mapping images to codes `(batch, latent_dim)`
@@ -41,6 +46,10 @@ class AutoEncoder(AutoEncoderFamily):
         reconstruction: `"mse"`, `"bce"` or `"l1"`.
         latent_dim: checked against the networks; inferred when None.
         seed: seed of the model's seed generator.
+        latent_density_components: keep a Gaussian mixture of this many
+            full-covariance components over the codes, for sampling (see
+            `fit_latent_density`); it starts as N(0, I) and is saved with
+            the weights. None (default): no sampling.
 
     The default optimizer is Adam(1e-3).
 
@@ -53,15 +62,21 @@ class AutoEncoder(AutoEncoderFamily):
     >>> model.fit(images, batch_size=64, epochs=5)
     >>> codes = model.encode(images[:10])
     >>> images_back = model.decode(codes)
+
+    Reference:
+        Ghosh et al., "From Variational to Deterministic Autoencoders",
+        ICLR 2020 (ex-post density estimation).
     """
 
     phase_name = "autoencoder"
 
     def __init__(
-        self, encoder, decoder, reconstruction="mse", latent_dim=None, seed=None, **kwargs
+        self, encoder, decoder, reconstruction="mse", latent_dim=None, seed=None,
+        latent_density_components=None, **kwargs
     ):
         super().__init__(encoder, decoder, latent_dim=latent_dim, seed=seed, **kwargs)
         self.reconstruction = check_reconstruction(reconstruction)
+        self.latent_density_components = self._add_latent_density(latent_density_components)
 
     @property
     def decoder_outputs_logits(self):
@@ -112,17 +127,36 @@ class AutoEncoder(AutoEncoderFamily):
         """`decode(encode(x))`: images in [-1, 1] (NumPy)."""
         return self.decode(self.encode(x, batch_size), batch_size)
 
-    def generate(self, *args, **kwargs):
-        """Not available: a plain autoencoder has no prior to sample codes from.
+    def _density_codes(self, x, batch_size):
+        return self.encode(x, batch_size)
+
+    def generate(self, num_samples, seed=None, batch_size=256, latents=None):
+        """Samples images by decoding codes drawn from the fitted latent density.
+
+        Only for a model built with `latent_density_components` (see
+        `fit_latent_density`; before the fit the density is N(0, I)).
+
+        Args:
+            num_samples: number of images (0 gives an empty array).
+            seed: an int draws the codes with NumPy (same images on every
+                backend); None uses the model's seed generator.
+            batch_size: codes per decoder call.
+            latents: explicit codes `(num_samples, latent_dim)`.
+
+        Returns:
+            NumPy images in [-1, 1].
 
         Raises:
-            NotImplementedError: use `keras_gen.models.VAE` (Gaussian prior,
-                trained with the ELBO) or `keras_gen.models.AdversarialAutoencoder`
-                (codes matched to a chosen prior), whose `generate()` samples
-                new images; or decode codes of your own with `decode(z)`.
+            NotImplementedError: the model keeps no latent density, so it has
+                nothing to sample codes from.
         """
-        raise NotImplementedError(
-            "AutoEncoder has no prior over its codes, so generate() is not meaningful. "
-            "Use keras_gen.models.VAE or keras_gen.models.AdversarialAutoencoder to "
-            "sample new images, or decode chosen codes with model.decode(z)."
-        )
+        if self.latent_density_components is None:
+            raise NotImplementedError(
+                "This AutoEncoder has no distribution over its codes to sample from. Build it "
+                "with latent_density_components=10 (say) and call fit_latent_density(x_train) "
+                "after training; or use keras_gen.models.VAE or "
+                "keras_gen.models.AdversarialAutoencoder; or decode chosen codes with "
+                "model.decode(z)."
+            )
+        latents = self._generation_codes(num_samples, latents, seed, "fitted")
+        return self.decode(latents, batch_size)

@@ -15,6 +15,7 @@ from keras_gen.models import validation
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.models.validation import same_shape
 from keras_gen.models.vae import objectives
+from keras_gen.models.vae.latent_density import LatentDensity
 
 
 def _shapes(tensors):
@@ -32,7 +33,7 @@ def _network_shapes(model, attribute):
         return None
 
 
-class AutoEncoderFamily(GenerativeModel):
+class AutoEncoderFamily(LatentDensity, GenerativeModel):
     """Base class of `AutoEncoder`, `VAE`, `ConditionalVAE`, `AdversarialAutoencoder`.
 
     Args:

@@ -7,7 +7,6 @@ import numpy as np
 from keras import ops
 
 from keras_gen.losses.divergences import gaussian_kl
-from keras_gen.models import validation
 from keras_gen.models.vae import objectives
 from keras_gen.models.vae.base import AutoEncoderFamily
 from keras_gen.trainers import Phase
@@ -152,27 +151,6 @@ class VAE(AutoEncoderFamily):
             )
         self.latent_density_components = self._add_latent_density(latent_density_components)
 
-    def _add_latent_density(self, components):
-        if components is None:
-            return None
-        components = validation.check_positive_int(components, "`latent_density_components`")
-        if self.conditional:
-            raise ValueError(
-                "`latent_density_components` is an option of the unconditional VAE: a "
-                "ConditionalVAE samples N(0, I) codes for each class. Leave it None."
-            )
-        k, d = components, self.latent_dim
-        # Before fitting: k equal components N(0, I), i.e. the prior itself.
-        self.latent_density_weights = self.add_weight(
-            shape=(k,), initializer=keras.initializers.Constant(1.0 / k), trainable=False,
-            name="latent_density_weights")
-        self.latent_density_means = self.add_weight(
-            shape=(k, d), initializer="zeros", trainable=False, name="latent_density_means")
-        self.latent_density_cholesky = self.add_weight(
-            shape=(k, d, d), initializer=keras.initializers.Constant(np.eye(d)[None].repeat(k, 0)),
-            trainable=False, name="latent_density_cholesky")
-        return k
-
     @property
     def decoder_outputs_logits(self):
         return self.likelihood == "bernoulli"
@@ -295,71 +273,12 @@ class VAE(AutoEncoderFamily):
         Returns:
             NumPy images in [-1, 1] (decoder means).
         """
-        if prior is None:
-            prior = "standard" if self.latent_density_components is None else "fitted"
-        if prior not in ("standard", "fitted"):
-            raise ValueError(f'`prior` must be "standard", "fitted" or None; received {prior!r}.')
-        if prior == "fitted":
-            self._require_latent_density()
-        draw = self._density_latents if prior == "fitted" else None
-        latents = self._codes_for(num_samples, latents, seed, draw=draw)
+        latents = self._generation_codes(num_samples, latents, seed, prior)
         return self._decode_arrays(latents, None, batch_size)
 
-    def fit_latent_density(self, x, seed=0, batch_size=256, max_iterations=500):
-        """Fits the latent density to the posterior means of images `x` (the training set).
-
-        Ex-post density estimation (Ghosh et al. 2020): a full-covariance
-        Gaussian mixture of `latent_density_components` components, fitted by
-        EM in float64 (`keras_gen.utils.fit_gaussian_mixture`), replaces
-        N(0, I) as the distribution `generate()` draws codes from. The
-        networks are unchanged.
-
-        Args:
-            x: images in [-1, 1], `(n, height, width, channels)`, n at least
-                the number of components.
-            seed: seed of the mixture's initialisation.
-            batch_size: images per encoder call.
-            max_iterations: most EM iterations.
-
-        Returns:
-            The mean log-density of the codes under the fitted mixture (nats).
-
-        Example:
-
-        >>> vae = keras_gen.models.VAE(encoder, decoder, latent_density_components=10)
-        >>> vae.compile(); vae.fit(x_train, epochs=50)
-        >>> vae.fit_latent_density(x_train)
-        >>> samples = vae.generate(64, seed=0)  # codes from the fitted mixture
-        """
-        from keras_gen.utils.gaussian_mixture import fit_gaussian_mixture
-
-        self._require_latent_density()
+    def _density_codes(self, x, batch_size):
         mean, _ = self.encode(x, batch_size)
-        fit = fit_gaussian_mixture(mean, self.latent_density_components, seed=seed,
-                                   max_iterations=max_iterations)
-        self.latent_density_weights.assign(fit.weights.astype("float32"))
-        self.latent_density_means.assign(fit.means.astype("float32"))
-        self.latent_density_cholesky.assign(np.linalg.cholesky(fit.covariances).astype("float32"))
-        return fit.log_likelihood
-
-    def _require_latent_density(self):
-        if self.latent_density_components is None:
-            raise ValueError(
-                "This VAE keeps no latent density: build it with latent_density_components=10 "
-                "(say) and call fit_latent_density(x) after training.")
-
-    def _density_latents(self, num_samples, seed):
-        from keras_gen.utils.gaussian_mixture import sample_gaussian_mixture
-
-        if seed is None:  # a NumPy seed from the model's seed generator
-            seed = int(ops.convert_to_numpy(
-                keras.random.randint((), 0, 2**31 - 1, seed=self.seed_generator)))
-        codes = sample_gaussian_mixture(
-            ops.convert_to_numpy(self.latent_density_weights),
-            ops.convert_to_numpy(self.latent_density_means),
-            ops.convert_to_numpy(self.latent_density_cholesky),
-            num_samples, np.random.default_rng(seed))
-        return codes.astype("float32")
+        return mean
 
     # ---------------------------------------------------------- likelihood
     def elbo(self, x, num_samples=1, seed=0, batch_size=256):

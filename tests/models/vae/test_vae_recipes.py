@@ -51,8 +51,12 @@ def test_recipe_quick_run_writes_a_loadable_preset(recipe, extra, tmp_path):
     assert (out / "samples.png").is_file()
     if "--lr-schedule" in extra:
         assert metadata["training"]["lr_schedule"] == "cosine" and "cosine decay to 0" in card
+    # Both recipes sample from a mixture fitted to the training codes by default.
+    assert metadata["training"]["latent_density_components"] == 10
+    assert "fitted by EM" in card
     assert os.path.getsize(out / "model.weights.h5") < 5e6
     model = keras_gen.presets.from_preset(str(out))
+    assert model.latent_density_components == 10
     assert model.generate(2, seed=0).shape == (2, 28, 28, 1)
     for key, value in metadata["results"].items():
         assert np.isfinite(value), key
