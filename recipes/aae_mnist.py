@@ -34,6 +34,7 @@ from vae_mnist import interpolation_grid  # noqa: E402
 from vae_mnist import load_digits  # noqa: E402
 from vae_mnist import output_dir  # noqa: E402
 from vae_mnist import reconstruction_grid  # noqa: E402
+from vae_mnist import sampling_line  # noqa: E402
 from vae_mnist import train_subset  # noqa: E402
 
 NAME = "aae_mnist"
@@ -138,7 +139,7 @@ MNIST subset. A latent discriminator matches the distribution of the
 - Training: Adam(1e-3) for the reconstruction, Adam(2e-4, beta_1=0.5) for the
   discriminator and generator phases{SCHEDULE_TEXT[t.get("lr_schedule", "constant")]}; {t["epochs"]} epochs, batch {t["batch_size"]},
   seed {t["seed"]}, {metadata["backend"]} backend, {t["train_seconds"]:.0f} s on {metadata["hardware"]}.
-{_sampling_line(t)}
+{sampling_line(t, "AdversarialAutoencoder", "the codes", "the prior")}
 
 ## Results (held-out digits, {r["num_test"]:,} images; from this run)
 
@@ -182,16 +183,6 @@ from_prior = aae.generate(16, seed=0, prior="standard")  # codes from the prior
 codes = aae.encode(x)               # x: (n, 28, 28, 1) in [-1, 1]
 ```
 """
-
-
-def _sampling_line(training):
-    k = training.get("latent_density_components")
-    if not k:
-        return "- Sampling: codes from the prior."
-    return (f"- Sampling: codes from a {k}-component full-covariance Gaussian mixture fitted by EM\n"
-            "  to the codes of the 4,000 training digits after training (ex-post density estimation,\n"
-            "  Ghosh et al. 2020; `AdversarialAutoencoder.fit_latent_density`); the networks are\n"
-            "  unchanged. `generate(n, prior=\"standard\")` draws codes from the prior instead.")
 
 
 def main():

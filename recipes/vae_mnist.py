@@ -167,7 +167,7 @@ in [-1, 1], trained with `keras_gen.models.VAE` on the embedded MNIST subset.
 - Data: {DATASET}.
 - Training: Adam(1e-3), {t["epochs"]} epochs, batch {t["batch_size"]}, seed {t["seed"]},
   {metadata["backend"]} backend, {t["train_seconds"]:.0f} s on {metadata["hardware"]}.
-{_sampling_line(t)}
+{sampling_line(t)}
 
 ## Results (held-out digits, {r["num_test"]:,} images; from this run)
 
@@ -217,14 +217,15 @@ log_px = vae.importance_weighted_log_likelihood(x, num_samples=100)
 """
 
 
-def _sampling_line(training):
+def sampling_line(training, model="VAE", codes="the posterior means", prior="N(0, I)"):
+    """The model card's line on where `generate()` draws its codes from."""
     k = training.get("latent_density_components")
     if not k:
-        return "- Sampling: codes from the prior N(0, I)."
+        return f"- Sampling: codes from the prior {prior}."
     return (f"- Sampling: codes from a {k}-component full-covariance Gaussian mixture fitted by EM\n"
-            "  to the posterior means of the 4,000 training digits after training (ex-post density\n"
-            "  estimation, Ghosh et al. 2020; `VAE.fit_latent_density`); the networks are unchanged.\n"
-            "  `generate(n, prior=\"standard\")` draws N(0, I) codes instead.")
+            f"  to {codes} of the 4,000 training digits after training (ex-post density\n"
+            f"  estimation, Ghosh et al. 2020; `{model}.fit_latent_density`); the networks are unchanged.\n"
+            f"  `generate(n, prior=\"standard\")` draws codes from {prior} instead.")
 
 
 def main():

@@ -110,3 +110,22 @@ def test_by_default_a_preset_keeps_its_saved_layout():
         keras.config.set_image_data_format(previous)
     assert network_data_format(vae.decoder) == "channels_last"
     assert vae.generate(2, seed=0).shape == (2, 28, 28, 1)
+
+
+def test_a_channels_first_preset_trains_on():
+    """The converted model is a model like any other: it evaluates as the original and fits."""
+    (x_train, _), _ = keras_gen.datasets.mnist.load_data(source="embedded")
+    x = keras_gen.datasets.scale_images(x_train[:64])
+    models = {}
+    for data_format in ("channels_last", "channels_first"):
+        model = keras_gen.presets.from_preset("aae_mnist", data_format=data_format)
+        model.compile()
+        models[data_format] = model
+    last = models["channels_last"].evaluate(x, batch_size=32, verbose=0, return_dict=True)
+    first = models["channels_first"].evaluate(_first(x), batch_size=32, verbose=0, return_dict=True)
+    assert last["reconstruction_loss"] == pytest.approx(first["reconstruction_loss"], rel=1e-4)
+    before = models["channels_first"].decoder.get_weights()
+    history = models["channels_first"].fit(_first(x), batch_size=32, epochs=1, verbose=0)
+    assert np.isfinite(history.history["reconstruction_loss"][0])
+    assert any(not np.array_equal(a, b)
+               for a, b in zip(before, models["channels_first"].decoder.get_weights()))

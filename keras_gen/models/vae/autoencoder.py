@@ -33,8 +33,8 @@ class AutoEncoder(AutoEncoderFamily):
     `latent_density_components=k`, it keeps a Gaussian mixture over them:
     after training, `fit_latent_density(x_train)` fits it to the training
     codes and `generate()` decodes codes drawn from it (ex-post density
-    estimation, Ghosh et al. 2020, who call the result a regularized
-    autoencoder's sampler). Without one, `generate()` raises and points to
+    estimation, Ghosh et al. 2020, who sample their deterministic
+    autoencoders this way). Without one, `generate()` raises and points to
     this option, `keras_gen.models.VAE` and
     `keras_gen.models.AdversarialAutoencoder`.
 
