@@ -17,3 +17,4 @@ from keras_gen.layers.spade import SPADE
 from keras_gen.layers.spade import SPADEResBlock
 from keras_gen.layers.adain_residual_block import AdaINResBlock
 from keras_gen.layers.channel_layer_normalization import ChannelLayerNormalization
+from keras_gen.layers.batch_normalization import BatchNormalization

@@ -10,6 +10,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gen.layers.batch_normalization import BatchNormalization
 from keras_gen.layers.conditional_batch_normalization import ConditionalBatchNormalization
 from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.layers.self_attention import SelfAttention2D
@@ -152,7 +153,7 @@ def biggan_generator(
                 value_channels_ratio=2, use_spectral_norm=spectral_norm, data_format=data_format,
                 name="attention",
             )(x)
-    x = keras.layers.BatchNormalization(axis=axis, momentum=0.9, epsilon=1e-5, name="output_norm")(x)
+    x = BatchNormalization(axis=axis, momentum=0.9, epsilon=1e-5, name="output_norm")(x)
     x = keras.layers.ReLU(name="output_relu")(x)
     x = layers.conv(channels, 3, "output_conv")(x)
     outputs = keras.layers.Activation("tanh", dtype="float32", name="images")(x)

@@ -13,6 +13,7 @@ refer to them): the helpers take the names they create as arguments.
 
 import keras
 
+from keras_gen.layers.batch_normalization import BatchNormalization
 from keras_gen.layers.depth_to_space import DepthToSpace
 from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.layers.spectral_normalization import SpectralNormalization
@@ -52,7 +53,7 @@ def batch_norm(name, axis=-1):
         axis: the channel axis (1 for channels-first maps; `channel_axis`).
 
     Returns:
-        A `keras.layers.BatchNormalization`.
+        A `keras_gen.layers.BatchNormalization` (Keras's layer, fused on torch).
 
     Example:
 
@@ -60,7 +61,7 @@ def batch_norm(name, axis=-1):
     x = keras_gen.networks.blocks.batch_norm("up_1_bn")(x)
     ```
     """
-    return keras.layers.BatchNormalization(
+    return BatchNormalization(
         axis=axis, momentum=0.9, epsilon=1e-5, gamma_initializer=normal_init(1.0), name=name
     )
 

@@ -17,6 +17,7 @@ The residual blocks are those of `keras_gen.networks.blocks`, shared with
 import keras
 from keras import ops
 
+from keras_gen.layers.batch_normalization import BatchNormalization
 from keras_gen.layers.conditional_batch_normalization import ConditionalBatchNormalization
 from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.layers.self_attention import SelfAttention2D
@@ -165,7 +166,7 @@ def sagan_generator(
 
     def normalize(x, norm_name):
         if num_classes is None:
-            return keras.layers.BatchNormalization(axis=axis, name=norm_name)(x)
+            return BatchNormalization(axis=axis, name=norm_name)(x)
         return ConditionalBatchNormalization(num_classes, axis=axis, name=norm_name)([x, labels])
 
     x = layers.dense(base * base * filters[0], "dense")(z)
@@ -175,7 +176,7 @@ def sagan_generator(
         if attention_level == level - 1:
             x = SelfAttention2D(use_spectral_norm=spectral_norm, data_format=data_format,
                                 name="attention")(x)
-    x = keras.layers.BatchNormalization(axis=axis, name="output_norm")(x)
+    x = BatchNormalization(axis=axis, name="output_norm")(x)
     x = keras.layers.ReLU(name="output_relu")(x)
     x = layers.conv(channels, 3, "output_conv")(x)
     outputs = keras.layers.Activation("tanh", dtype="float32", name="images")(x)
