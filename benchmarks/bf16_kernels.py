@@ -230,11 +230,7 @@ def main(argv=None):
     results = [run_worker_process(name, args.rounds, args.min_seconds)
                for name in args.frameworks.split(",") if name]
     provenance.finish()
-    report = format_report(results, provenance)
-    print(report)
-    if args.output:
-        with open(args.output, "w") as f:
-            f.write(report + "\n")
+    harness.publish(format_report(results, provenance), args.output)
 
 
 if __name__ == "__main__":

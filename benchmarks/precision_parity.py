@@ -88,10 +88,7 @@ def run_driver(args):
                     results.append(json.load(f))
                 print(f"  FID {results[-1]['fid_digits']:.2f}, IS {results[-1]['is_digits']:.2f}, "
                       f"{results[-1]['training_seconds']:.0f} s", flush=True)
-    report = format_report(results, provenance)
-    with open(args.output, "w") as f:
-        f.write(report)
-    print(report)
+    harness.publish(format_report(results, provenance), args.output)
 
 
 def compare(float32, bfloat16):

@@ -119,11 +119,7 @@ def main(argv=None):
         f"BatchNorm layers: keras_gen {kinds['keras_gen']}; twin {kinds[KERAS_BN]}.",
         "",
     ] + provenance.lines()
-    report = "\n".join(lines) + "\n"
-    print(report)
-    if args.output:
-        with open(args.output, "w") as handle:
-            handle.write(report)
+    harness.publish("\n".join(lines), args.output)
 
 
 if __name__ == "__main__":

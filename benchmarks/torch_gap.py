@@ -308,11 +308,7 @@ def main(argv=None):
              for name in ("generator", "discriminator")], "lrrr"),
         "",
     ] + provenance.lines()
-    report = "\n".join(lines) + "\n"
-    print(report)
-    if args.output:
-        with open(args.output, "w") as handle:
-            handle.write(report)
+    harness.publish("\n".join(lines), args.output)
 
 
 if __name__ == "__main__":
