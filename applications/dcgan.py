@@ -76,7 +76,8 @@ def DCGAN(weights=None, image_shape=None, latent_dim=None, base_filters=None, up
         latent_dim: latent size; default 100.
         base_filters: width of the generator; default 64 (the preset's).
         upsampling: `"subpixel"` (default; fast on every backend),
-            `"resize"` or `"transpose"`.
+            `"resize"` or `"transpose"` (on torch 8% faster; see
+            `keras_gen.networks.dcgan_generator`).
         include_discriminator: return the whole `keras_gen.models.GAN`
             (generator and discriminator), e.g. to fine-tune with `fit()`,
             instead of the generator alone.

@@ -18,3 +18,5 @@ from keras_gen.layers.spade import SPADEResBlock
 from keras_gen.layers.adain_residual_block import AdaINResBlock
 from keras_gen.layers.channel_layer_normalization import ChannelLayerNormalization
 from keras_gen.layers.batch_normalization import BatchNormalization
+from keras_gen.layers.convolution import Conv2D
+from keras_gen.layers.convolution import Conv2DTranspose

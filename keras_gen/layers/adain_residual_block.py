@@ -5,6 +5,7 @@ from keras import ops
 
 from keras_gen.layers.adaptive_instance_normalization import adaptive_instance_normalization
 from keras_gen.layers.adaptive_instance_normalization import instance_normalize
+from keras_gen.layers.convolution import Conv2D
 from keras_gen.layers.depth_to_space import resolve_data_format
 
 PADDINGS = ("reflect", "zero")
@@ -124,7 +125,7 @@ class AdaINResBlock(keras.layers.Layer):
         self.built = True
 
     def _conv(self, channels, padding, name):
-        return keras.layers.Conv2D(
+        return Conv2D(
             channels,
             3,
             padding=padding,

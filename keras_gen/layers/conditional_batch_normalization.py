@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from keras_gen.layers.batch_normalization import BatchNormalization
+
 
 @keras.saving.register_keras_serializable(package="keras_gen")
 class ConditionalBatchNormalization(keras.layers.Layer):
@@ -82,7 +84,7 @@ class ConditionalBatchNormalization(keras.layers.Layer):
                 f"Received: axis={axis!r}"
             )
         self.axis = axis
-        self.batch_norm = keras.layers.BatchNormalization(
+        self.batch_norm = BatchNormalization(
             axis=axis,
             center=False,
             scale=False,

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from keras_gen.layers.convolution import Conv2D
 from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.layers.spectral_normalization import SpectralNormalization
 
@@ -86,7 +87,7 @@ class SelfAttention2D(keras.layers.Layer):
         return self.data_format == "channels_first"
 
     def _conv(self, filters, name):
-        conv = keras.layers.Conv2D(
+        conv = Conv2D(
             filters,
             1,
             use_bias=False,

@@ -4,6 +4,8 @@ import keras
 from keras import ops
 
 from keras_gen.layers.adaptive_instance_normalization import instance_normalize
+from keras_gen.layers.batch_normalization import BatchNormalization
+from keras_gen.layers.convolution import Conv2D
 from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.layers.spectral_normalization import SpectralNormalization
 
@@ -230,7 +232,7 @@ class SPADE(keras.layers.Layer):
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.batch_norm = None
         if norm == "batch":
-            self.batch_norm = keras.layers.BatchNormalization(
+            self.batch_norm = BatchNormalization(
                 axis=1 if self.data_format == "channels_first" else -1,
                 center=False,
                 scale=False,
@@ -242,7 +244,7 @@ class SPADE(keras.layers.Layer):
         self.shared_conv = self._conv(self.hidden_filters, "shared_conv", activation="relu")
 
     def _conv(self, filters, name, activation=None):
-        return keras.layers.Conv2D(
+        return Conv2D(
             filters,
             self.kernel_size,
             padding="same",
@@ -413,7 +415,7 @@ class SPADEResBlock(keras.layers.Layer):
         )
 
     def _conv(self, kernel_size, use_bias, name):
-        conv = keras.layers.Conv2D(
+        conv = Conv2D(
             self.filters,
             kernel_size,
             padding="same",

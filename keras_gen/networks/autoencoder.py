@@ -27,6 +27,7 @@ channels, the decoder concatenates it to the latent vector.
 
 import keras
 
+from keras_gen.layers.convolution import Conv2D
 from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.networks.blocks import channel_axis
 from keras_gen.networks.blocks import channels_last_shape
@@ -124,8 +125,8 @@ def conv_encoder(
         x = keras.layers.Concatenate(axis=channel_axis(data_format), name="image_and_label")(
             [x, label_maps])
     for index, filters in enumerate((base_filters, 2 * base_filters)):
-        x = keras.layers.Conv2D(filters, 4, strides=2, padding="same", name=f"conv_{index}",
-                                data_format=data_format)(x)
+        x = Conv2D(filters, 4, strides=2, padding="same", name=f"conv_{index}",
+                   data_format=data_format)(x)
         x = keras.layers.LeakyReLU(0.2, name=f"conv_{index}_act")(x)
     x = keras.layers.Flatten(name="flatten", data_format=data_format)(x)
     if variational:
@@ -201,12 +202,12 @@ def conv_decoder(
     for index, filters in enumerate((2 * base_filters, base_filters)):
         x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"resize_{index}",
                                       data_format=data_format)(x)
-        x = keras.layers.Conv2D(
+        x = Conv2D(
             filters, 3, padding="same", activation="relu", name=f"conv_{index}",
             data_format=data_format,
         )(x)
     activation = "tanh" if output == "tanh" else None
-    outputs = keras.layers.Conv2D(
+    outputs = Conv2D(
         channels, 3, padding="same", activation=activation, dtype="float32", name=output,
         data_format=data_format,
     )(x)

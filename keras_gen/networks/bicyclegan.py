@@ -28,6 +28,7 @@ import math
 
 import keras
 
+from keras_gen.layers.convolution import Conv2D
 from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.networks.blocks import batch_norm
 from keras_gen.networks.blocks import channel_axis
@@ -245,7 +246,7 @@ def bicyclegan_encoder(
     axis = channel_axis(data_format)
 
     def conv(filters, kernel_size, name, strides=1):
-        return keras.layers.Conv2D(
+        return Conv2D(
             filters, kernel_size, strides=strides, padding="same",
             kernel_initializer=normal_init(), name=name, data_format=data_format,
         )

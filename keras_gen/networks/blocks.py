@@ -14,6 +14,8 @@ refer to them): the helpers take the names they create as arguments.
 import keras
 
 from keras_gen.layers.batch_normalization import BatchNormalization
+from keras_gen.layers.convolution import Conv2D
+from keras_gen.layers.convolution import Conv2DTranspose
 from keras_gen.layers.depth_to_space import DepthToSpace
 from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.layers.spectral_normalization import SpectralNormalization
@@ -155,8 +157,8 @@ class LayerFactory:
     def conv(self, filters, kernel_size, name):
         """A 'same'-padded `Conv2D`, spectrally normalized if the factory says so."""
         return with_spectral_norm(
-            keras.layers.Conv2D(filters, kernel_size, padding="same", name=name,
-                                data_format=self.data_format, **self._kwargs()),
+            Conv2D(filters, kernel_size, padding="same", name=name,
+                   data_format=self.data_format, **self._kwargs()),
             self.spectral_norm,
         )
 
@@ -421,15 +423,15 @@ def upsample_conv(
                    "data_format": data_format}
     if upsampling == "transpose":
         conv_name = f"{name}_conv_transpose" if suffix_conv_name else name
-        return keras.layers.Conv2DTranspose(
+        return Conv2DTranspose(
             filters, kernel_size, strides=2, padding="same", name=conv_name, **conv_kwargs
         )(x)
     conv_name = f"{name}_conv" if suffix_conv_name else name
     if upsampling == "resize":
         x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize", dtype=dtype,
                                       data_format=data_format)(x)
-        return keras.layers.Conv2D(filters, 3, padding="same", name=conv_name, **conv_kwargs)(x)
-    x = keras.layers.Conv2D(4 * filters, 3, padding="same", name=conv_name, **conv_kwargs)(x)
+        return Conv2D(filters, 3, padding="same", name=conv_name, **conv_kwargs)(x)
+    x = Conv2D(4 * filters, 3, padding="same", name=conv_name, **conv_kwargs)(x)
     return DepthToSpace(2, name=f"{name}_depth_to_space", dtype=dtype, data_format=data_format)(x)
 
 

@@ -21,6 +21,7 @@ from N(1, 0.02) (the PyTorch DCGAN reference), momentum 0.9 and epsilon 1e-5.
 
 import keras
 
+from keras_gen.layers.convolution import Conv2D
 from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.networks.blocks import batch_norm
 from keras_gen.networks.blocks import channel_axis
@@ -52,13 +53,19 @@ def dcgan_generator(
         upsampling: `"subpixel"` (default: 3x3 conv to 4x the filters +
             `DepthToSpace(2)`, Shi et al. 2016), `"transpose"` (stride-2 4x4
             `Conv2DTranspose`, as in the paper) or `"resize"`
-            (nearest-neighbour x2 + 3x3 conv). Sub-pixel is the fastest
-            measured on every backend. Training images per second of a
-            28x28 DCGAN (32 filters, batch 64, one CPU thread;
-            `benchmarks/results_dcgan.md`), subpixel / transpose / resize:
-            JAX 687 / 229 / 328, TensorFlow 464 / 476 / 304 (a tie with
-            transpose: 1,069 against 1,034 images per CPU-second), torch
-            252 / 199 / 198.
+            (nearest-neighbour x2 + 3x3 conv). Training images per
+            CPU-second of a 28x28 DCGAN (32 filters, batch 64, one CPU
+            thread), subpixel / transpose / resize: JAX 872 / 510 / 709 and
+            TensorFlow 1,069 / 1,034 / 713 (`benchmarks/results_dcgan.md`;
+            by the wall clock JAX 687 / 229 / 328, TensorFlow 464 / 476 /
+            304: a tie), torch 960 / 1,033 / 752
+            (`benchmarks/results_dcgan_torch_upsampling.md`, with
+            `keras_gen.layers.Conv2DTranspose`). Sub-pixel is the default on
+            every backend: the fastest on JAX and TensorFlow and within 8%
+            of transpose on torch, while transposed convolutions train
+            1.7x slower on JAX (3x by the wall clock), and a saved model
+            keeps its upsampling on whichever backend loads it. On torch
+            alone, pass `"transpose"` for the last 8%.
         name: model name.
         data_format: `"channels_last"` or `"channels_first"` (images
             `(batch, channels, side, side)`; `image_shape` then reads
@@ -184,7 +191,7 @@ def dcgan_discriminator(
     for block in range(doublings):
         norm = normalization if block > 0 else None
         x = wrap(
-            keras.layers.Conv2D(
+            Conv2D(
                 filters,
                 4,
                 strides=2,

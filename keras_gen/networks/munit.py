@@ -32,6 +32,7 @@ import keras
 
 from keras_gen.layers.adain_residual_block import AdaINResBlock
 from keras_gen.layers.channel_layer_normalization import ChannelLayerNormalization
+from keras_gen.layers.convolution import Conv2D
 from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.layers.reflection_padding import ReflectionPadding2D
 from keras_gen.networks.blocks import channel_axis
@@ -60,7 +61,7 @@ def _instance_norm(name, data_format):
 def _padded_conv(x, filters, kernel_size, name, data_format, strides=1, use_bias=True, dtype=None):
     x = ReflectionPadding2D(kernel_size // 2 if strides == 1 else 1, name=f"{name}_pad",
                             data_format=data_format)(x)
-    return keras.layers.Conv2D(
+    return Conv2D(
         filters, kernel_size, strides=strides, use_bias=use_bias, name=name, dtype=dtype,
         data_format=data_format,
     )(x)

@@ -12,6 +12,7 @@ overlapping patch of the input: 30x30 for a 256x256 input with 3 layers.
 
 import keras
 
+from keras_gen.layers.convolution import Conv2D
 from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.layers.spectral_normalization import SpectralNormalization
 from keras_gen.networks.blocks import batch_norm
@@ -245,7 +246,7 @@ def patchgan_layers(x, base_filters, num_layers, norm, prefix="", spectral_norm=
         use_norm = norm is not None and 0 < index and not last
         filters = 1 if last else base_filters * min(2**index, 8)
         x = keras.layers.ZeroPadding2D(1, name=f"{prefix}conv{index}_pad", data_format=data_format)(x)
-        conv = keras.layers.Conv2D(
+        conv = Conv2D(
             filters,
             _KERNEL_SIZE,
             strides=stride,

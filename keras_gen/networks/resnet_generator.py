@@ -17,6 +17,7 @@ Instance normalization is `keras.layers.GroupNormalization(groups=-1)`.
 
 import keras
 
+from keras_gen.layers.convolution import Conv2D
 from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.layers.reflection_padding import ReflectionPadding2D
 from keras_gen.networks.blocks import channel_axis
@@ -30,7 +31,7 @@ from keras_gen.networks.blocks import upsample_conv
 
 
 def _conv(x, filters, kernel_size, name, data_format, strides=1, padding="valid", dtype=None):
-    return keras.layers.Conv2D(
+    return Conv2D(
         filters,
         kernel_size,
         strides=strides,

@@ -24,6 +24,7 @@ channels-last unit order).
 
 import keras
 
+from keras_gen.layers.convolution import Conv2D
 from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.layers.spade import SPADEResBlock
 from keras_gen.layers.spade import resize_nearest
@@ -215,8 +216,8 @@ def spade_generator(
     else:
         inputs = label_map
         x = ResizeNearest(*grid, name="label_grid", data_format=data_format)(label_map)
-        conv = keras.layers.Conv2D(filters[0], 3, padding="same", name="label_conv",
-                                   data_format=data_format)
+        conv = Conv2D(filters[0], 3, padding="same", name="label_conv",
+                      data_format=data_format)
         x = with_spectral_norm(conv, spectral_norm)(x)
     for index, block_filters in enumerate(filters):
         if index > 0:
@@ -232,7 +233,7 @@ def spade_generator(
             name=f"block{index}",
         )([x, label_map])
     # Float32 output under a mixed policy, as the library's image generators.
-    conv = keras.layers.Conv2D(
+    conv = Conv2D(
         output_channels, 3, padding="same", activation="tanh", dtype="float32", name="output_conv",
         data_format=data_format,
     )
@@ -314,8 +315,8 @@ def spade_image_encoder(
     x = images
     for index in range(num_downsamples):
         filters = min(base_filters * 2**index, max_filters)
-        conv = keras.layers.Conv2D(filters, 3, strides=2, padding="same", name=f"conv{index}",
-                                   data_format=data_format)
+        conv = Conv2D(filters, 3, strides=2, padding="same", name=f"conv{index}",
+                      data_format=data_format)
         x = with_spectral_norm(conv, spectral_norm)(x)
         x = instance_norm(f"conv{index}_norm", channel_axis(data_format))(x)
         x = keras.layers.LeakyReLU(0.2, name=f"conv{index}_lrelu")(x)

@@ -15,6 +15,7 @@ width)` and their weights the same (the mapping network has no maps).
 import keras
 
 from keras_gen.layers.adaptive_instance_normalization import AdaptiveInstanceNormalization
+from keras_gen.layers.convolution import Conv2D
 from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.layers.equalized_dense import EqualizedDense
 from keras_gen.layers.learned_constant import LearnedConstant
@@ -179,7 +180,7 @@ def stylegan_synthesis_network(
             [x, styles[:, index]])
 
     def conv(x, level, index):
-        return keras.layers.Conv2D(
+        return Conv2D(
             filters[level], 3, padding="same", kernel_initializer="he_normal", name=f"conv{index}",
             data_format=data_format,
         )(x)
@@ -194,7 +195,7 @@ def stylegan_synthesis_network(
         x = keras.layers.UpSampling2D(data_format=data_format, name=f"up{level}")(x)
         x = modulate(conv(x, level, 2 * level), 2 * level)
         x = modulate(conv(x, level, 2 * level + 1), 2 * level + 1)
-    x = keras.layers.Conv2D(channels, 1, data_format=data_format, name="to_rgb")(x)
+    x = Conv2D(channels, 1, data_format=data_format, name="to_rgb")(x)
     outputs = keras.layers.Activation(output_activation, dtype="float32", name="images")(x)
     return check_channels_first_offsets(keras.Model(styles, outputs, name=name))
 
@@ -248,7 +249,7 @@ def stylegan_discriminator(
     filters = _filters(base_filters, max_filters, doublings)
 
     def conv(x, units, kernel_size, layer_name):
-        x = keras.layers.Conv2D(
+        x = Conv2D(
             units, kernel_size, padding="same", kernel_initializer="he_normal", name=layer_name,
             data_format=data_format,
         )(x)

@@ -21,6 +21,7 @@ import math
 
 import keras
 
+from keras_gen.layers.convolution import Conv2D
 from keras_gen.layers.depth_to_space import resolve_data_format
 from keras_gen.networks.blocks import batch_norm
 from keras_gen.networks.blocks import channel_axis
@@ -73,7 +74,7 @@ def unet_down_block(x, filters, level, norm=None, norm_name="norm", use_bias=Tru
         tiled = keras.layers.UpSampling2D(side, name=f"down{level}_tile_z", data_format=data_format)(
             z_map)
         x = keras.layers.Concatenate(axis=axis, name=f"down{level}_add_z")([x, tiled])
-    x = keras.layers.Conv2D(
+    x = Conv2D(
         filters,
         4,
         strides=2,

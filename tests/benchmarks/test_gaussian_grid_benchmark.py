@@ -4,7 +4,6 @@ import importlib.util
 import pathlib
 import types
 
-import keras
 import numpy as np
 import pytest
 

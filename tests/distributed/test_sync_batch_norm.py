@@ -2,6 +2,7 @@
 
 import keras
 import numpy as np
+import pytest
 
 import keras_gen
 
@@ -10,7 +11,7 @@ def _model():
     inputs = keras.Input((4,))
     x = keras.layers.Dense(6)(inputs)
     x = keras.layers.BatchNormalization()(x)
-    inner = keras.Sequential([keras.Input((6,)), keras.layers.BatchNormalization()], name="inner")
+    inner = keras.Sequential([keras.Input((6,)), keras_gen.layers.BatchNormalization()], name="inner")
     return keras.Model(inputs, inner(x))
 
 
@@ -41,3 +42,23 @@ def test_sync_batch_norm_sets_nested_layers_and_changes_nothing_alone():
     assert keras_gen.distributed.sync_batch_norm(synced, enabled=False) == 2
     assert not any(getattr(layer, "synchronized", False) for layer in layers)
     assert not any("_moments" in layer.__dict__ for layer in layers)
+
+
+def test_on_torch_both_layers_take_the_global_moments_under_a_process_group(monkeypatch):
+    if keras.backend.backend() != "torch":
+        pytest.skip("the moments are replaced on torch; TensorFlow uses Keras's `synchronized` flag")
+    from keras_gen.trainers import torch_distributed
+
+    calls = []
+
+    def global_moments(inputs, axes, mask):
+        calls.append(tuple(inputs.shape))
+        return keras.ops.moments(inputs, axes)
+
+    model = _model()
+    keras_gen.distributed.sync_batch_norm(model)
+    # What a process group of two ranks looks like to the layers (the 2-rank run is elsewhere).
+    monkeypatch.setattr(torch_distributed, "world_size", lambda: 2)
+    monkeypatch.setattr(torch_distributed, "global_moments", global_moments)
+    model(np.zeros((8, 4), "float32"), training=True)
+    assert calls == [(8, 6), (8, 6)]  # Keras's layer and keras_gen's fused one

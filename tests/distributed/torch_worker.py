@@ -37,7 +37,7 @@ def make_autoencoder(init_seed, batch_norm=False):
                 # No bias before BatchNormalization: its gradient is 0 up to rounding,
                 # which Adam would scale up into steps that differ between runs.
                 keras.layers.Dense(8, use_bias=False),
-                keras.layers.BatchNormalization(momentum=0.5),
+                keras_gen.layers.BatchNormalization(momentum=0.5),  # what the builders use
                 keras.layers.Dense(2),
             ],
             name="encoder",

@@ -22,7 +22,7 @@ def _numpy(x):
 
 
 def _layers_of(model, cls):
-    return [layer for layer in model.layers if type(layer) is cls]
+    return [layer for layer in model.layers if isinstance(layer, cls)]
 
 
 def test_paper_defaults_give_the_paper_shapes():
