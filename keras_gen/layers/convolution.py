@@ -45,9 +45,9 @@ class Conv2D(keras.layers.Conv2D):
 
     Measured on the 28x28 DCGAN of `benchmarks/dcgan_throughput.py` (torch
     backend, one CPU thread, interleaved runs, `benchmarks/layer_speed.py`):
-    a training step 1.057x as fast as with `keras.layers.Conv2D`; with
-    `keras_gen.layers.BatchNormalization` too, 1.11x as fast as Keras's
-    layers and 0.95x a plain PyTorch loop. keras_gen's network builders
+    a training step 1.05-1.08x as fast as with `keras.layers.Conv2D`; with
+    `keras_gen.layers.BatchNormalization` too, 1.11-1.12x as fast as
+    Keras's layers and 0.95x a plain PyTorch loop. keras_gen's network builders
     use it.
 
     Example:
