@@ -7,7 +7,8 @@
   tests run `run_model_test` on;
 - `run_preset_test(name)`: a shipped preset's metadata, card, verified
   loading, tamper refusal and exact round trip;
-- `run_layer_test`, `run_model_saving_test` and weight snapshots;
+- `run_layer_test`, `run_model_saving_test`, weight snapshots, and
+  `assert_trains_like_keras` for a keras_gen twin of a Keras layer;
 - `layouts.step_in_both_layouts` / `layouts.assert_same_step`: one training
   step of a model in each image layout from the same weights.
 """
@@ -16,6 +17,7 @@ from keras_gen.testing.cases import MODEL_CASES
 from keras_gen.testing.cases import ModelCase
 from keras_gen.testing.cases import register_model_case
 from keras_gen.testing.helpers import InterruptFit
+from keras_gen.testing.helpers import assert_trains_like_keras
 from keras_gen.testing.helpers import assert_weights_changed
 from keras_gen.testing.helpers import perturbed_weights
 from keras_gen.testing.helpers import run_layer_test

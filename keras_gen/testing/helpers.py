@@ -37,6 +37,29 @@ def assert_weights_changed(before, variables, changed=True):
             raise AssertionError(f"Variable {variable.path} was {state}.")
 
 
+def assert_trains_like_keras(build_model, x, y, learning_rate=0.1, epochs=3):
+    """A model with keras_gen's layers trains to the same weights as with Keras's.
+
+    `build_model(ours)` builds the model with keras_gen's layers (True) or
+    Keras's (False); both start from the Keras model's weights perturbed
+    (`perturbed_weights`: non-zero biases and offsets), train `epochs`
+    full-batch SGD epochs on `(x, y)` with mean squared error, and must end
+    with the same weights (to float32 rounding), which must have moved.
+    """
+    start, results = None, []
+    for ours in (False, True):
+        model = build_model(ours)
+        if start is None:
+            start = perturbed_weights(model, seed=6)
+        model.set_weights(start)
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate), loss="mse")
+        model.fit(x, y, batch_size=len(x), epochs=epochs, verbose=0, shuffle=False)
+        results.append(model.get_weights())
+    for keras_value, our_value in zip(*results):
+        np.testing.assert_allclose(our_value, keras_value, rtol=1e-4, atol=1e-5)
+    assert not np.allclose(results[1][0], start[0])
+
+
 def run_layer_test(
     layer_cls,
     init_kwargs,
