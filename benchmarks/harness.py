@@ -194,6 +194,31 @@ class Result:
         return min(self.values(measure_name), default=None)
 
 
+def interleave_in_process(runs, rounds, steps, clock=time.process_time):
+    """Times in-process contestants round by round: `{name: [ms per step, one per round]}`.
+
+    Args:
+        runs: `{name: run}`, each `run()` doing `steps` training steps; they
+            are called in this order in every round, so that all see the same
+            load.
+        rounds: how many rounds.
+        steps: steps per `run()`, to report milliseconds per step.
+        clock: `time.process_time` (CPU time) or `time.perf_counter` (wall).
+    """
+    times = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            start = clock()
+            run()
+            times[name].append(1e3 * (clock() - start) / steps)
+    return times
+
+
+def median_speedup(times, reference, name):
+    """Median over rounds of `reference`'s time over `name`'s (above 1: `name` is faster)."""
+    return statistics.median(r / v for r, v in zip(times[reference], times[name]))
+
+
 def paired_ratios(numerator, denominator, measure_name="wall_seconds"):
     """Per-round ratios of two contestants' runs.
 

@@ -1,9 +1,9 @@
 """What keras_gen's own layers save: one DCGAN with keras_gen's layers and with Keras's.
 
 keras_gen's `Conv2D`, `Conv2DTranspose` and `BatchNormalization` are Keras's
-layers with faster paths on some backends (torch: no layout copies around
-convolutions, torch's fused batch-norm kernel; TensorFlow: its fused batch-norm
-kernel). Five contestants train the 28x28 DCGAN of `dcgan_throughput.py`
+layers with faster paths on the torch backend (no layout copies around
+convolutions, torch's fused batch-norm kernel; on TensorFlow and JAX they run
+Keras's code). Five contestants train the 28x28 DCGAN of `dcgan_throughput.py`
 (batch 64, 32 base filters, one compute thread, the Keras backend in use, float32
 or `mixed_bfloat16`), interleaved round by round, all from the same weights:
 
@@ -27,7 +27,6 @@ import copy
 import os
 import statistics
 import sys
-import time
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -112,19 +111,12 @@ def main(argv=None):
                                                                     args.precision)
     for contestant in contestants.values():
         contestant.warmup()
-    times = {name: [] for name in contestants}
-    for _ in range(args.rounds):
-        for name, contestant in contestants.items():
-            start = time.process_time()
-            contestant.run()
-            times[name].append(1e3 * (time.process_time() - start) / args.steps)
+    times = harness.interleave_in_process({name: c.run for name, c in contestants.items()},
+                                          args.rounds, args.steps)
     provenance.finish()
-
-    def paired(reference, name):
-        return statistics.median(r / v for r, v in zip(times[reference], times[name]))
-
-    rows = [[name, f"{statistics.median(values):.1f}", f"{paired(KERAS_LAYERS, name):.3f}",
-             f"{paired('plain PyTorch', name):.3f}"] for name, values in times.items()]
+    rows = [[name, f"{statistics.median(values):.1f}",
+             f"{harness.median_speedup(times, KERAS_LAYERS, name):.3f}",
+             f"{harness.median_speedup(times, 'plain PyTorch', name):.3f}"] for name, values in times.items()]
     kinds = "; ".join(f"{name}: {layer_kinds(contestants[name].model)}" for name in CONTESTANTS)
     lines = [
         "# keras_gen's layers against Keras's: convolutions and BatchNorm",

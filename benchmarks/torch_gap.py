@@ -268,23 +268,22 @@ def main(argv=None):
     for contestant, enabled in contestants.values():
         fixes.enabled = enabled
         contestant.warmup()
-    times = {name: [] for name in contestants}
-    for _ in range(args.rounds):
-        for name, (contestant, enabled) in contestants.items():
+
+    def with_fixes(contestant, enabled):
+        def run():
             fixes.enabled = enabled
-            start = time.perf_counter()
             contestant.run()
-            times[name].append(1e3 * (time.perf_counter() - start) / args.steps)
+        return run
+
+    times = harness.interleave_in_process(
+        {name: with_fixes(contestant, enabled) for name, (contestant, enabled) in contestants.items()},
+        args.rounds, args.steps, clock=time.perf_counter)
     fixes.enabled = False
     overhead = forward_overhead()
     provenance.finish()
 
-    reference = times["plain PyTorch"]
-    rows = []
-    for name, values in times.items():
-        paired = [r / v for r, v in zip(reference, values)]
-        rows.append([name, f"{statistics.median(values):.1f}", f"{min(values):.1f}",
-                     f"{statistics.median(paired):.3f}"])
+    rows = [[name, f"{statistics.median(values):.1f}", f"{min(values):.1f}",
+             f"{harness.median_speedup(times, 'plain PyTorch', name):.3f}"] for name, values in times.items()]
     lines = [
         "# Where the torch backend's DCGAN step loses to plain PyTorch",
         "",

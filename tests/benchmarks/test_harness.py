@@ -152,3 +152,18 @@ def test_backends_and_thread_limits():
     assert "--xla_cpu_multi_thread_eigen=false" in env["XLA_FLAGS"]
     assert "OMP_NUM_THREADS" not in harness.backend_env("torch")
     assert harness.python_command("x.py", "--steps", 3)[0] == sys.executable
+
+
+def test_in_process_contestants_run_in_order_each_round_and_speedups_pair_rounds():
+    calls, ticks = [], iter(range(100))
+
+    def contestant(name):
+        return lambda: calls.append(name)
+
+    # A clock that advances one unit per reading: every run lasts 1 unit, 0.5 ms per step.
+    times = harness.interleave_in_process({"a": contestant("a"), "b": contestant("b")}, rounds=3,
+                                          steps=2000, clock=lambda: next(ticks))
+    assert calls == ["a", "b"] * 3
+    assert times == {"a": [0.5] * 3, "b": [0.5] * 3}
+    times = {"reference": [4.0, 6.0, 10.0], "fast": [2.0, 2.0, 10.0]}
+    assert harness.median_speedup(times, "reference", "fast") == 2.0  # per-round 2, 3, 1
